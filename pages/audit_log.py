@@ -1,0 +1,45 @@
+"""审计日志 — every change: who, what, when, before and after."""
+
+import datetime as dt
+
+import streamlit as st
+
+from services.audit import AuditFilter, known_actions, list_entries
+from ui.guard import require_login
+from ui.runtime import db, tr
+from ui.widgets import current_page, pager
+
+PAGE_SIZE = 50
+
+actor = require_login("audit_log")
+st.title(tr("audit.title"))
+
+with db() as session:
+    actions = known_actions(session, actor)
+c1, c2, c3, c4 = st.columns(4)
+action = c1.selectbox(tr("audit.action"), options=[None, *actions],
+                      format_func=lambda a: tr("audit.any_action") if a is None else a)
+username = c2.text_input(tr("audit.username"))
+date_from = c3.date_input(tr("audit.date_from"), value=None, max_value=dt.date.today(),
+                          format="YYYY-MM-DD")
+date_to = c4.date_input(tr("audit.date_to"), value=None, format="YYYY-MM-DD")
+filters = AuditFilter(action=action, username=username or None, date_from=date_from,
+                      date_to=date_to)
+
+page = current_page("audit_page")
+with db() as session:
+    frame, total = list_entries(session, actor, filters=filters, page=page, page_size=PAGE_SIZE)
+
+st.dataframe(
+    frame.astype({"before": "string", "after": "string"}), hide_index=True,
+    use_container_width=True,
+    column_config={
+        "id": None,
+        "at": st.column_config.DatetimeColumn(tr("audit.col.at"), format="YYYY-MM-DD HH:mm:ss"),
+        "actor": tr("audit.col.actor"), "action": tr("audit.col.action"),
+        "object_type": tr("audit.col.object_type"), "object_id": tr("audit.col.object_id"),
+        "before": tr("audit.col.before"), "after": tr("audit.col.after"),
+        "note": tr("audit.col.note"),
+    },
+)
+pager(total, page_size=PAGE_SIZE, key="audit_page")

@@ -1,0 +1,26 @@
+"""首页 — who I am, my school, and the counts that matter to my roles."""
+
+import streamlit as st
+
+from services.home import home_summary
+from ui.guard import require_login
+from ui.runtime import db, tr
+from ui.widgets import role_label
+
+actor = require_login("home")
+with db() as session:
+    summary = home_summary(session, actor)
+
+st.title(tr("home.welcome", name=summary.display_name))
+st.write(tr("home.roles", roles="、".join(role_label(r) for r in summary.roles)))
+if summary.school_names:
+    st.write(tr("home.schools", schools="、".join(summary.school_names)))
+else:
+    st.write(tr("home.district_wide"))
+if summary.department_names:
+    st.write(tr("home.departments", departments="、".join(summary.department_names)))
+
+if summary.counts:
+    columns = st.columns(min(4, len(summary.counts)))
+    for i, (key, value) in enumerate(summary.counts.items()):
+        columns[i % len(columns)].metric(tr(key), f"{value:,}")

@@ -1,0 +1,61 @@
+"""Which pages each role may open. The app's navigation and every page's own guard use this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.actor import Actor
+
+ANYONE = "anyone"          # logged in or not
+VISITOR_ONLY = "visitor"   # only when not logged in (the login page)
+LOGGED_IN = "logged_in"    # any logged-in account
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    file: str
+    url_path: str
+    title_key: str
+    icon: str
+    section: str
+    allowed: tuple[str, ...]   # roles, or one of ANYONE / VISITOR_ONLY / LOGGED_IN
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("login", "pages/login.py", "login", "page.login", ":material/login:",
+             "nav.section.account", (VISITOR_ONLY,)),
+    PageSpec("home", "pages/home.py", "home", "page.home", ":material/home:",
+             "nav.section.main", (LOGGED_IN,)),
+    PageSpec("staff", "pages/staff.py", "staff", "page.staff", ":material/groups:",
+             "nav.section.main", ("district_admin", "school_chair")),
+    PageSpec("feedback_submit", "pages/feedback_submit.py", "feedback", "page.feedback_submit",
+             ":material/mail:", "nav.section.feedback", (ANYONE,)),
+    PageSpec("feedback_reply", "pages/feedback_reply.py", "feedback_reply",
+             "page.feedback_reply", ":material/forum:", "nav.section.feedback", (ANYONE,)),
+    PageSpec("schools", "pages/schools.py", "schools", "page.schools", ":material/school:",
+             "nav.section.admin", ("district_admin",)),
+    PageSpec("accounts_admin", "pages/accounts_admin.py", "accounts", "page.accounts_admin",
+             ":material/manage_accounts:", "nav.section.admin", ("district_admin",)),
+    PageSpec("audit_log", "pages/audit_log.py", "audit", "page.audit_log",
+             ":material/policy:", "nav.section.admin", ("district_admin", "auditor")),
+    PageSpec("account", "pages/account.py", "my_account", "page.account", ":material/person:",
+             "nav.section.account", (LOGGED_IN,)),
+)
+
+PAGES_BY_KEY = {p.key: p for p in PAGES}
+
+
+def can_open(actor: Actor | None, key: str) -> bool:
+    spec = PAGES_BY_KEY[key]
+    if ANYONE in spec.allowed:
+        return True
+    if actor is None:
+        return VISITOR_ONLY in spec.allowed
+    if LOGGED_IN in spec.allowed:
+        return True
+    return actor.has(*spec.allowed)
+
+
+def pages_for(actor: Actor | None) -> list[PageSpec]:
+    return [p for p in PAGES if can_open(actor, p.key)]

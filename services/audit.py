@@ -1,0 +1,90 @@
+"""The audit log: one append-only table, written by services for every change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry, utcnow
+from services.actor import Actor, require_role
+
+READERS = ("district_admin", "auditor")
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    object_type: str,
+    object_id: object = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    school_id: int | None = None,
+    note: str | None = None,
+) -> None:
+    session.add(AuditEntry(
+        at=utcnow(),
+        account_id=actor.account_id if actor else None,
+        actor_name=actor.username if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        school_id=school_id,
+        before=before,
+        after=after,
+        note=note,
+    ))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    object_type: str | None = None
+    username: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def list_entries(
+    session: Session, actor: Actor, *, filters: AuditFilter | None = None,
+    page: int = 1, page_size: int = 50,
+) -> tuple[pd.DataFrame, int]:
+    """A page of the audit log, newest first, and the total count matching the filters."""
+    require_role(actor, *READERS)
+    filters = filters or AuditFilter()
+    conditions = []
+    if filters.action:
+        conditions.append(AuditEntry.action == filters.action)
+    if filters.object_type:
+        conditions.append(AuditEntry.object_type == filters.object_type)
+    if filters.username:
+        conditions.append(AuditEntry.actor_name == filters.username.strip().lower())
+    if filters.date_from:
+        conditions.append(AuditEntry.at >= dt.datetime.combine(filters.date_from, dt.time.min))
+    if filters.date_to:
+        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min)
+        conditions.append(AuditEntry.at < end)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    page = max(1, page)
+    rows = session.execute(
+        select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_name, AuditEntry.action,
+               AuditEntry.object_type, AuditEntry.object_id, AuditEntry.before,
+               AuditEntry.after, AuditEntry.note)
+        .where(*conditions)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "object_type",
+                                        "object_id", "before", "after", "note"])
+    return frame, int(total)
+
+
+def known_actions(session: Session, actor: Actor) -> list[str]:
+    require_role(actor, *READERS)
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -1,0 +1,70 @@
+"""What each role sees first: who I am, my school, and the counts that matter to me."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Account, AuditEntry, DelegateMembership, Department, School, Staff
+from services.actor import Actor, require_role
+
+
+@dataclass
+class HomeSummary:
+    display_name: str
+    roles: list[str]
+    school_names: list[str]
+    department_names: list[str]
+    counts: dict[str, int] = field(default_factory=dict)  # catalogue key → number
+
+
+def home_summary(session: Session, actor: Actor) -> HomeSummary:
+    require_role(actor, "district_admin", "school_chair", "department_head", "delegate",
+                 "auditor")
+    school_ids = sorted(actor.school_ids())
+    school_names = list(session.scalars(
+        select(School.name).where(School.id.in_(school_ids)).order_by(School.code)))
+    dept_names = list(session.scalars(
+        select(Department.name).where(Department.id.in_(sorted(actor.department_ids())))))
+    summary = HomeSummary(actor.display_name, sorted(actor.roles, key=_role_order),
+                          school_names, dept_names)
+    counts = summary.counts
+    if actor.has("district_admin", "auditor"):
+        counts["home.count.schools"] = session.scalar(
+            select(func.count()).select_from(School).where(School.active.is_(True))) or 0
+        counts["home.count.staff"] = session.scalar(
+            select(func.count()).select_from(Staff).where(Staff.retired.is_(False))) or 0
+        counts["home.count.retired"] = session.scalar(
+            select(func.count()).select_from(Staff).where(Staff.retired.is_(True))) or 0
+    if actor.has("district_admin"):
+        counts["home.count.accounts"] = session.scalar(
+            select(func.count()).select_from(Account).where(Account.enabled.is_(True))) or 0
+        counts["home.count.locked"] = session.scalar(
+            select(func.count()).select_from(Account).where(Account.locked_at.is_not(None))) or 0
+    if actor.has("auditor"):
+        counts["home.count.audit_entries"] = session.scalar(
+            select(func.count()).select_from(AuditEntry)) or 0
+    chair_schools = sorted(actor.school_ids("school_chair"))
+    if chair_schools:
+        counts["home.count.school_staff"] = session.scalar(
+            select(func.count()).select_from(Staff).where(
+                Staff.school_id.in_(chair_schools), Staff.retired.is_(False))) or 0
+        counts["home.count.school_delegates"] = session.scalar(
+            select(func.count(func.distinct(DelegateMembership.staff_id)))
+            .join(Staff, Staff.id == DelegateMembership.staff_id)
+            .where(Staff.school_id.in_(chair_schools))) or 0
+    if actor.department_ids():
+        counts["home.count.department_staff"] = session.scalar(
+            select(func.count()).select_from(Staff).where(
+                Staff.department_id.in_(sorted(actor.department_ids())),
+                Staff.retired.is_(False))) or 0
+    return summary
+
+
+_ORDER = ("district_admin", "school_chair", "department_head", "delegate", "auditor")
+
+
+def _role_order(role: str) -> int:
+    return _ORDER.index(role) if role in _ORDER else len(_ORDER)

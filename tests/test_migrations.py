@@ -1,0 +1,42 @@
+"""Alembic's head on an empty database matches the models exactly."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from db.engine import make_engine
+from db.migrate import upgrade_to_head
+from db.models import Base
+
+
+def test_upgrade_head_matches_models(databases):
+    engine = make_engine(databases.new_url())
+    upgrade_to_head(engine)
+    upgrade_to_head(engine)  # running again at start is a no-op
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
+    engine.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    assert (tmp_path / "data" / "x.db").exists()
+    engine.dispose()
+
+
+def test_postgres_urls_use_psycopg3(monkeypatch):
+    from db.engine import database_url
+
+    monkeypatch.setenv("UNION_DATABASE_URL", "postgresql://u@h:5432/d")
+    assert database_url() == "postgresql+psycopg://u@h:5432/d"
+    monkeypatch.setenv("UNION_DATABASE_URL", "")
+    assert database_url().startswith("sqlite:///") and database_url().endswith("union_desk.db")

@@ -1,0 +1,1 @@
+"""Streamlit glue shared by the pages: database session, language, access guard, widgets."""

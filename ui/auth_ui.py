@@ -1,0 +1,129 @@
+"""Login with streamlit-authenticator, backed by the accounts table.
+
+The library keeps the session and the signed re-login cookie; our service decides whether a
+password is right, counts failures, locks accounts and writes the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities import LoginError
+
+from db.engine import DATA_DIR, is_embedded
+from services import auth
+from services.actor import Actor
+from services.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME, resolve_cookie_key
+from services.errors import DomainError
+from ui.runtime import ACTOR_KEY, db, tr
+
+AUTHENTICATOR_KEY = "_authenticator"
+SET_COOKIE_PENDING = "_set_cookie_pending"
+DELETE_COOKIE_PENDING = "_delete_cookie_pending"
+
+
+def _secret_cookie_key() -> str | None:
+    try:
+        value = st.secrets.get("cookie_key")
+    except Exception:  # no secrets.toml at all is normal for the embedded demo
+        return None
+    return str(value) if value else None
+
+
+def cookie_key_or_stop() -> str:
+    try:
+        return resolve_cookie_key(secret=_secret_cookie_key(), embedded=is_embedded(),
+                                  data_dir=DATA_DIR)
+    except DomainError as error:
+        st.error(error.bilingual())
+        st.stop()
+        raise
+
+
+def _credentials() -> dict[str, Any]:
+    # No password hashes here: the library only needs to know which accounts may log in.
+    with db() as session:
+        names = auth.active_usernames(session)
+    return {"usernames": {name: {"name": name, "email": None} for name in names}}
+
+
+def _check_credentials(username: str, password: str) -> bool:
+    with db() as session:
+        actor = auth.verify_login(session, username, password)
+    return actor is not None
+
+
+def build_authenticator() -> stauth.Authenticate:
+    authenticator = stauth.Authenticate(
+        _credentials(), cookie_name=COOKIE_NAME, cookie_key=cookie_key_or_stop(),
+        cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
+    )
+    # The library's own password check would read hashes from the dict; ours uses the
+    # database, counts failures and locks (pinned streamlit-authenticator 0.4.2).
+    authenticator.authentication_controller.authentication_model.check_credentials = (
+        _check_credentials
+    )
+    st.session_state[AUTHENTICATOR_KEY] = authenticator
+    return authenticator
+
+
+def restore_actor(authenticator: stauth.Authenticate) -> Actor | None:
+    """The logged-in actor for this run, from the session or the signed cookie."""
+    try:
+        authenticator.login(location="unrendered")
+    except LoginError:  # a cookie for an account that may no longer log in
+        _forget_session()
+        st.session_state[DELETE_COOKIE_PENDING] = True
+    actor = None
+    username = st.session_state.get("username")
+    if st.session_state.get("authentication_status") and username:
+        with db() as session:
+            actor = auth.load_actor(session, username)
+        if actor is None:  # disabled or locked since the login
+            _forget_session()
+            st.session_state[DELETE_COOKIE_PENDING] = True
+    st.session_state[ACTOR_KEY] = actor
+    if st.session_state.pop(SET_COOKIE_PENDING, False) and actor is not None:
+        authenticator.cookie_controller.set_cookie()
+    if st.session_state.pop(DELETE_COOKIE_PENDING, False):
+        authenticator.cookie_controller.delete_cookie()
+    return actor
+
+
+def _forget_session() -> None:
+    st.session_state["logout"] = True
+    for key in ("name", "username", "authentication_status", "email", "roles"):
+        st.session_state[key] = None
+    st.session_state[ACTOR_KEY] = None
+
+
+def login_form() -> None:
+    """The login form; on success the next run sets the cookie and rebuilds the navigation."""
+    authenticator: stauth.Authenticate = st.session_state[AUTHENTICATOR_KEY]
+    authenticator.login(
+        location="main", key="login_form",
+        fields={"Form name": tr("login.title"), "Username": tr("login.username"),
+                "Password": tr("login.password"), "Login": tr("login.submit")},
+    )
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        st.error(tr("auth.login_failed"))
+    elif status:
+        st.session_state[SET_COOKIE_PENDING] = True
+        st.rerun()
+
+
+def _logout() -> None:
+    actor = st.session_state.get(ACTOR_KEY)
+    if isinstance(actor, Actor):
+        with db() as session:
+            auth.record_logout(session, actor)
+    _forget_session()
+    st.session_state[DELETE_COOKIE_PENDING] = True
+
+
+def logout_button() -> None:
+    st.sidebar.button(tr("logout"), key="logout_button", on_click=_logout,
+                      use_container_width=True)

@@ -1,0 +1,37 @@
+"""Each page checks access itself at its top.
+
+Streamlit discovers `pages/` on its own: until `app.py` has called `st.navigation` once in
+the process, a direct URL such as /staff runs that page file alone. The guard trusts only an
+actor that `app.py` put in the session during this very run, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.access import ANYONE, PAGES_BY_KEY, can_open
+from services.actor import Actor
+from ui.runtime import ROUTED_KEY, current_actor, tr
+
+
+def require_page(key: str) -> Actor | None:
+    if not st.session_state.get(ROUTED_KEY):
+        # Run without app.py: no login, no navigation. Only pages open to anyone may render.
+        if ANYONE in PAGES_BY_KEY[key].allowed:
+            return None
+        st.warning(tr("access.open_from_start"))
+        st.link_button(tr("access.go_to_start"), "/")
+        st.stop()
+    actor = current_actor()
+    if not can_open(actor, key):
+        st.warning(tr("access.login_required") if actor is None else tr("access.denied"))
+        st.stop()
+    return actor
+
+
+def require_login(key: str) -> Actor:
+    actor = require_page(key)
+    if actor is None:  # only pages open to visitors may reach here without an actor
+        st.warning(tr("access.login_required"))
+        st.stop()
+    return actor

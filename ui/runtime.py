@@ -1,0 +1,81 @@
+"""Per-process resources and per-session state that every page uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, ping, transaction
+from db.migrate import upgrade_to_head
+from services.actor import Actor
+from services.errors import DomainError
+from services.i18n import DEFAULT_LANG, LANGUAGES, bilingual, t
+
+LANG_KEY = "lang"
+ACTOR_KEY = "actor"
+ROUTED_KEY = "_routed_by_app"
+
+
+@st.cache_resource(show_spinner=False)
+def _session_factory(url: str) -> sessionmaker[Session]:
+    """Engine for this process: migrate on start; seed the embedded demo when it is empty."""
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    factory = make_sessionmaker(engine)
+    if is_embedded(url):
+        from seeds.demo import database_is_empty, load_demo
+
+        with transaction(factory) as session:
+            if database_is_empty(session):
+                load_demo(session)
+    return factory
+
+
+def session_factory() -> sessionmaker[Session]:
+    return _session_factory(database_url())
+
+
+def session_factory_or_stop() -> sessionmaker[Session]:
+    """The session factory, or a short bilingual message if the database cannot be reached."""
+    try:
+        factory = session_factory()
+        ping(factory.kw["bind"])
+        return factory
+    except DBAPIError as error:
+        database_unavailable()
+        raise AssertionError("unreachable") from error  # st.stop() raised already
+
+
+def database_unavailable() -> None:
+    st.error(bilingual("db.unavailable"))
+    st.stop()
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    """One transaction for one service call."""
+    with transaction(session_factory()) as session:
+        yield session
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    return value if value in LANGUAGES else DEFAULT_LANG
+
+
+def tr(key: str, **params: Any) -> str:
+    return t(key, lang(), **params)
+
+
+def current_actor() -> Actor | None:
+    actor = st.session_state.get(ACTOR_KEY)
+    return actor if isinstance(actor, Actor) else None
+
+
+def show_error(error: DomainError) -> None:
+    st.error(error.message(lang()))
