@@ -1,12 +1,11 @@
 """审计日志 — every change: who, what, when, before and after."""
 
-import datetime as dt
-
 import streamlit as st
 
 from services.audit import AuditFilter, known_actions, list_entries
+from services.clock import local_today
 from ui.guard import require_login
-from ui.runtime import db, tr
+from ui.runtime import db, label, tr
 from ui.widgets import current_page, pager
 
 PAGE_SIZE = 50
@@ -18,9 +17,10 @@ with db() as session:
     actions = known_actions(session, actor)
 c1, c2, c3, c4 = st.columns(4)
 action = c1.selectbox(tr("audit.action"), options=[None, *actions],
-                      format_func=lambda a: tr("audit.any_action") if a is None else a)
+                      format_func=lambda a: tr("audit.any_action") if a is None
+                      else label(f"audit.action.{a}", a))
 username = c2.text_input(tr("audit.username"))
-date_from = c3.date_input(tr("audit.date_from"), value=None, max_value=dt.date.today(),
+date_from = c3.date_input(tr("audit.date_from"), value=None, max_value=local_today(),
                           format="YYYY-MM-DD")
 date_to = c4.date_input(tr("audit.date_to"), value=None, format="YYYY-MM-DD")
 filters = AuditFilter(action=action, username=username or None, date_from=date_from,
@@ -30,8 +30,13 @@ page = current_page("audit_page")
 with db() as session:
     frame, total = list_entries(session, actor, filters=filters, page=page, page_size=PAGE_SIZE)
 
+shown = frame.assign(
+    action=frame["action"].map(lambda a: label(f"audit.action.{a}", a)),
+    object_type=frame["object_type"].map(lambda o: label(f"audit.object.{o}", o)),
+    note=frame["note"].fillna(""), actor=frame["actor"].fillna(""),
+)
 st.dataframe(
-    frame.astype({"before": "string", "after": "string"}), hide_index=True,
+    shown, hide_index=True,
     use_container_width=True,
     column_config={
         "id": None,

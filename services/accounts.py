@@ -13,6 +13,7 @@ from db.models import ROLES, Account, AccountRole, Department, School, Staff, ut
 from services import audit
 from services.actor import Actor, Grant, require_role
 from services.auth import check_new_password, hash_password
+from services.clock import to_local
 from services.errors import DomainError
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,29}$")
@@ -165,7 +166,7 @@ def list_accounts(session: Session, actor: Actor, *, search: str = "", page: int
             "enabled": a.enabled,
             "locked": a.locked_at is not None,
             "failed_logins": a.failed_logins,
-            "last_login_at": a.last_login_at,
+            "last_login_at": to_local(a.last_login_at),
         })
     return pd.DataFrame(rows, columns=["id", "username", "display_name", "roles", "enabled",
                                        "locked", "failed_logins", "last_login_at"]), int(total)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, utcnow
 from services.actor import Actor, require_role
+from services.clock import local_day_start_utc, to_local
 
 READERS = ("district_admin", "auditor")
 
@@ -65,11 +67,11 @@ def list_entries(
         conditions.append(AuditEntry.object_type == filters.object_type)
     if filters.username:
         conditions.append(AuditEntry.actor_name == filters.username.strip().lower())
-    if filters.date_from:
-        conditions.append(AuditEntry.at >= dt.datetime.combine(filters.date_from, dt.time.min))
+    if filters.date_from:  # dates are the district's local calendar days
+        conditions.append(AuditEntry.at >= local_day_start_utc(filters.date_from))
     if filters.date_to:
-        end = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min)
-        conditions.append(AuditEntry.at < end)
+        conditions.append(
+            AuditEntry.at < local_day_start_utc(filters.date_to + dt.timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     page = max(1, page)
     rows = session.execute(
@@ -82,7 +84,14 @@ def list_entries(
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "object_type",
                                         "object_id", "before", "after", "note"])
+    frame["at"] = frame["at"].map(to_local)
+    for column in ("before", "after"):
+        frame[column] = frame[column].map(_as_text)
     return frame, int(total)
+
+
+def _as_text(value: dict[str, Any] | None) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def known_actions(session: Session, actor: Actor) -> list[str]:

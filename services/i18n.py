@@ -31,6 +31,12 @@ def t(key: str, lang: str = DEFAULT_LANG, **params: Any) -> str:
     return text.format(**params) if params else text
 
 
+def label(key: str, fallback: str, lang: str = DEFAULT_LANG) -> str:
+    """A catalogue label where one exists, else the fallback (e.g. a raw action code)."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANG
+    return catalogue(lang).get(key, fallback)
+
+
 def bilingual(key: str, **params: Any) -> str:
     """Both languages at once, for messages shown before anyone could choose one."""
     return "\n\n".join(t(key, lang, **params) for lang in LANGUAGES)

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
+from db.models import AuditEntry
 from services import audit
+from services.clock import local_today
 from services.errors import DomainError
 from tests.conftest import actor_of
 
@@ -25,7 +27,7 @@ def test_entries_are_filtered_and_paged_newest_first(demo):
     assert total == 5 and list(frame["object_id"]) == ["0"]
     _, total = audit.list_entries(demo, admin, filters=audit.AuditFilter(username="Chair"))
     assert total == 1
-    today = dt.date.today()
+    today = local_today()
     _, total = audit.list_entries(demo, admin, filters=audit.AuditFilter(
         date_from=today - dt.timedelta(days=1), date_to=today))
     assert total == 6
@@ -45,3 +47,19 @@ def test_others_cannot_read_the_log(demo, username):
     with pytest.raises(DomainError) as raised:
         audit.list_entries(demo, actor_of(demo, username))
     assert raised.value.key == "error.forbidden"
+
+
+def test_times_are_shown_in_beijing_time_and_dates_filter_by_local_day(demo):
+    admin = actor_of(demo, "district")
+    # 2026-11-24 16:30 UTC is 2026-11-25 00:30 in Beijing.
+    demo.add(AuditEntry(at=dt.datetime(2026, 11, 24, 16, 30), action="x.late",
+                              object_type="school"))
+    demo.commit()
+    frame, total = audit.list_entries(demo, admin, filters=audit.AuditFilter(
+        date_from=dt.date(2026, 11, 25), date_to=dt.date(2026, 11, 25), action="x.late"))
+    assert total == 1
+    assert frame.iloc[0]["at"] == dt.datetime(2026, 11, 25, 0, 30)
+    assert frame.iloc[0]["before"] == ""
+    _, total = audit.list_entries(demo, admin, filters=audit.AuditFilter(
+        date_to=dt.date(2026, 11, 24), action="x.late"))
+    assert total == 0

@@ -7,7 +7,10 @@ actor that `app.py` put in the session during this very run, and refuses everyth
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from services.access import ANYONE, PAGES_BY_KEY, can_open
 from services.actor import Actor
@@ -19,6 +22,10 @@ def require_page(key: str) -> Actor | None:
         # Run without app.py: no login, no navigation. Only pages open to anyone may render.
         if ANYONE in PAGES_BY_KEY[key].allowed:
             return None
+        # Start over through app.py, which logs in and routes; where app.py is not known as
+        # a page, say where to go instead.
+        with suppress(StreamlitAPIException):
+            st.switch_page("app.py")
         st.warning(tr("access.open_from_start"))
         st.link_button(tr("access.go_to_start"), "/")
         st.stop()

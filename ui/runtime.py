@@ -15,6 +15,7 @@ from db.migrate import upgrade_to_head
 from services.actor import Actor
 from services.errors import DomainError
 from services.i18n import DEFAULT_LANG, LANGUAGES, bilingual, t
+from services.i18n import label as catalogue_label
 
 LANG_KEY = "lang"
 ACTOR_KEY = "actor"
@@ -70,6 +71,10 @@ def lang() -> str:
 
 def tr(key: str, **params: Any) -> str:
     return t(key, lang(), **params)
+
+
+def label(key: str, fallback: str) -> str:
+    return catalogue_label(key, fallback, lang())
 
 
 def current_actor() -> Actor | None:
