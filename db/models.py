@@ -173,6 +173,8 @@ class AuditEntry(Base):
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_object", "object_type", "object_id"),
         Index("ix_audit_log_school_at", "school_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+        Index("ix_audit_log_actor_at", "actor_name", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,7 +56,7 @@ shown = frame.assign(roles=frame["roles"].map(lambda grants: "；".join(
     role_label(role) + (f"（{school}{' ' + dept if dept else ''}）" if school else "")
     for role, school, dept in grants)))
 st.dataframe(
-    shown.drop(columns=["id"]), hide_index=True, use_container_width=True,
+    shown.drop(columns=["id"]), hide_index=True, width="stretch",
     column_config={
         "username": tr("accounts.col.username"), "display_name": tr("accounts.col.name"),
         "roles": tr("accounts.col.roles"),

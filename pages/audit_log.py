@@ -13,8 +13,7 @@ PAGE_SIZE = 50
 actor = require_login("audit_log")
 st.title(tr("audit.title"))
 
-with db() as session:
-    actions = known_actions(session, actor)
+actions = known_actions(actor)
 c1, c2, c3, c4 = st.columns(4)
 action = c1.selectbox(tr("audit.action"), options=[None, *actions],
                       format_func=lambda a: tr("audit.any_action") if a is None
@@ -37,7 +36,7 @@ shown = frame.assign(
 )
 st.dataframe(
     shown, hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "id": None,
         "at": st.column_config.DatetimeColumn(tr("audit.col.at"), format="YYYY-MM-DD HH:mm:ss"),

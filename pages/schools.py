@@ -13,7 +13,7 @@ st.title(tr("schools.title"))
 with db() as session:
     frame = list_schools(session, actor)
 st.dataframe(
-    frame.drop(columns=["id"]), hide_index=True, use_container_width=True,
+    frame.drop(columns=["id"]), hide_index=True, width="stretch",
     column_config={
         "code": tr("schools.col.code"), "name": tr("schools.col.name"),
         "active": st.column_config.CheckboxColumn(tr("schools.col.active")),

@@ -26,7 +26,7 @@ with db() as session:
                           page_size=PAGE_SIZE)
 
 st.dataframe(
-    frame, hide_index=True, use_container_width=True,
+    frame, hide_index=True, width="stretch",
     column_config={
         "staff_no": tr("staff.col.staff_no"), "name": tr("staff.col.name"),
         "school": tr("staff.col.school"), "department": tr("staff.col.department"),

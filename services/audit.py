@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import AuditEntry, utcnow
 from services.actor import Actor, require_role
 from services.clock import local_day_start_utc, to_local
+from services.i18n import DEFAULT_LANG, catalogue
 
 READERS = ("district_admin", "auditor")
 
@@ -94,6 +95,11 @@ def _as_text(value: dict[str, Any] | None) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def known_actions(session: Session, actor: Actor) -> list[str]:
+def known_actions(actor: Actor) -> list[str]:
+    """Every action the services write, read from the catalogue (each one has a label there).
+
+    Asking the database for DISTINCT actions would scan the whole log on every rerun.
+    """
     require_role(actor, *READERS)
-    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+    prefix = "audit.action."
+    return sorted(k[len(prefix):] for k in catalogue(DEFAULT_LANG) if k.startswith(prefix))

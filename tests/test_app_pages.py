@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
+from bench.harness import app_as as routed_app_as
+from bench.harness import routed
 from db.engine import make_engine, make_sessionmaker
 from db.models import Account
 from services.access import ANYONE, PAGES, can_open
@@ -21,19 +23,10 @@ USERS = [None, "district", "chair", "dept", "delegate", "auditor"]
 TIMEOUT = 60
 
 
-class _NoPagesDir(type(Path())):
-    def exists(self, *args, **kwargs):  # type: ignore[override]
-        return False if self.name == "pages" else super().exists(*args, **kwargs)
-
-
 @pytest.fixture(autouse=True)
-def app_already_routed(monkeypatch):
-    """Run as a server does once app.py has called st.navigation: every rerun goes through
-    app.py. (AppTest resets Streamlit's process-wide "pages folder" mode before each run, which
-    would otherwise run the current page file alone from the second run on.)"""
-    from streamlit.runtime import pages_manager
-
-    monkeypatch.setattr(pages_manager, "Path", _NoPagesDir)
+def app_already_routed():
+    with routed():
+        yield
 
 
 @pytest.fixture
@@ -51,11 +44,7 @@ def actor(url: str, username: str | None):
 
 
 def app_as(username: str | None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-    return at
+    return routed_app_as(username, timeout=TIMEOUT)
 
 
 def texts(at: AppTest) -> str:

@@ -126,4 +126,4 @@ def _logout() -> None:
 
 def logout_button() -> None:
     st.sidebar.button(tr("logout"), key="logout_button", on_click=_logout,
-                      use_container_width=True)
+                      width="stretch")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:11:55.137361
+Create Date: 2026-11-25 12:32:22.089538
 """
 
 from __future__ import annotations
@@ -151,6 +151,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_audit_log_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index('ix_audit_log_actor_at', ['actor_name', 'at'], unique=False)
         batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index('ix_audit_log_school_at', ['school_id', 'at'], unique=False)
@@ -164,6 +166,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_audit_log_school_at')
         batch_op.drop_index('ix_audit_log_object')
         batch_op.drop_index('ix_audit_log_at')
+        batch_op.drop_index('ix_audit_log_actor_at')
+        batch_op.drop_index('ix_audit_log_action_at')
         batch_op.drop_index(batch_op.f('ix_audit_log_account_id'))
 
     op.drop_table('audit_log')

@@ -1,0 +1,1 @@
+"""Page benchmark: `python -m bench --json FILE [--scale N]`."""

@@ -1,0 +1,103 @@
+"""The scale generator and the page benchmark, at a tiny scale so neither can rot."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select, text
+
+from bench.__main__ import main as bench_main
+from bench.pages import roles_for, target_ms
+from db.engine import make_engine, make_sessionmaker
+from db.migrate import upgrade_to_head
+from db.models import (
+    Account,
+    AccountRole,
+    AuditEntry,
+    CongressTerm,
+    DelegateMembership,
+    Department,
+    School,
+    Staff,
+)
+from seeds import __main__ as seeds_main
+from seeds.scale import Profile, load_scale
+from services.access import PAGES_BY_KEY
+from services.auth import verify_login
+
+
+def count(session, model) -> int:
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_scale_counts_are_exact(session):
+    load_scale(session, 0.02)  # 6 schools of 50 staff
+    session.commit()
+    assert count(session, School) == 6
+    assert count(session, Department) == 36
+    assert count(session, Staff) == 300
+    assert count(session, CongressTerm) == 18
+    assert count(session, DelegateMembership) == 18 * 12
+    assert count(session, Account) == 7 + 2 * 5
+    assert count(session, AccountRole) == 17
+    assert count(session, AuditEntry) == 6000
+    assert verify_login(session, "chair", "union-demo") is not None
+
+
+def test_scale_is_deterministic_and_consistent(databases):
+    names = []
+    for _ in range(2):
+        engine = make_engine(databases.new_url())
+        upgrade_to_head(engine)
+        with make_sessionmaker(engine)() as s:
+            load_scale(s, 0.01, Profile(audit_entries=1000))
+            s.commit()
+            names.append(list(s.scalars(select(Staff.name).order_by(Staff.staff_no))))
+            if engine.dialect.name == "sqlite":
+                assert s.execute(text("PRAGMA foreign_key_check")).all() == []
+            # Every account's scope points into the district it belongs to.
+            orphans = s.scalar(select(func.count()).select_from(AccountRole).where(
+                AccountRole.school_id.is_not(None),
+                AccountRole.school_id.not_in(select(School.id))))
+            assert orphans == 0
+        engine.dispose()
+    assert names[0] == names[1] and len(names[0]) == 150
+
+
+def test_cli_scale_refuses_a_database_with_data(engine, session_factory, monkeypatch):
+    monkeypatch.setenv("UNION_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    assert seeds_main.main(["--scale", "0.01"]) == 0
+    assert seeds_main.main(["--scale", "0.01"]) == 2
+    assert seeds_main.main(["--scale", "0"]) == 2
+    with session_factory() as s:
+        assert count(s, Staff) == 150
+
+
+def test_targets():
+    assert target_ms(PAGES_BY_KEY["feedback_submit"], "visitor", 1) == 50
+    assert target_ms(PAGES_BY_KEY["audit_log"], "auditor", 1) == 150
+    assert target_ms(PAGES_BY_KEY["audit_log"], "auditor", 10) == 500
+    assert target_ms(PAGES_BY_KEY["staff"], "school_chair", 10) == 150
+    assert roles_for(PAGES_BY_KEY["audit_log"]) == ["district_admin", "auditor"]
+    assert roles_for(PAGES_BY_KEY["login"]) == ["visitor"]
+    assert len(roles_for(PAGES_BY_KEY["home"])) == 5
+
+
+def test_benchmark_runs_on_a_tiny_database(databases, tmp_path, monkeypatch):
+    url = databases.new_url()
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with make_sessionmaker(engine)() as s:
+        load_scale(s, 0.01, Profile(audit_entries=500))
+        s.commit()
+    engine.dispose()
+    monkeypatch.setenv("UNION_DATABASE_URL", url)
+    monkeypatch.setenv("UNION_COOKIE_KEY", "benchmark-test-key-0123456789abcdef")
+    out = tmp_path / "bench.json"
+    assert bench_main(["--json", str(out), "--runs", "2", "--no-browser"]) == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    assert {"page", "role", "scale", "median_ms", "p95_ms", "target_ms", "missed"} <= set(rows[0])
+    pages = {(r["page"], r["role"]) for r in rows}
+    assert ("(first render)", "district_admin") in pages
+    assert ("audit_log", "auditor") in pages and ("feedback_submit", "visitor") in pages
+    assert all(r["scale"] == 0.01 for r in rows)
