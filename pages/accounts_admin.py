@@ -73,6 +73,7 @@ create_tab, manage_tab = st.tabs([tr("accounts.create"), tr("accounts.manage")])
 with create_tab:
     username = st.text_input(tr("accounts.username"), help=tr("accounts.username_help"))
     display_name = st.text_input(tr("accounts.display_name"))
+    staff_no = st.text_input(tr("accounts.staff_no"), help=tr("accounts.staff_no_help"))
     password = st.text_input(tr("accounts.initial_password"), type="password",
                              help=tr("account.password_rule"))
     grants = grant_inputs("new")
@@ -80,7 +81,7 @@ with create_tab:
         try:
             with db() as session:
                 create_account(session, actor, username=username, display_name=display_name,
-                               password=password, grants=grants)
+                               password=password, grants=grants, staff_no=staff_no)
             st.success(tr("accounts.created", username=username.strip().lower()))
         except DomainError as error:
             show_error(error)

@@ -59,8 +59,9 @@ def _account(session: Session, account_id: int) -> Account:
 
 def create_account(
     session: Session, actor: Actor, *, username: str, display_name: str, password: str,
-    grants: Sequence[Grant], staff_id: int | None = None,
+    grants: Sequence[Grant], staff_no: str = "",
 ) -> int:
+    """A new account; `staff_no` links it to a staff member of the school its roles name."""
     require_role(actor, "district_admin")
     username = (username or "").strip().lower()
     display_name = (display_name or "").strip()
@@ -70,10 +71,9 @@ def create_account(
         raise DomainError("accounts.name_required")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise DomainError("accounts.username_taken", username=username)
-    if staff_id is not None and session.get(Staff, staff_id) is None:
-        raise DomainError("accounts.staff_not_found")
     check_new_password(password)
     checked = _check_grants(session, grants)
+    staff_id = _staff_for(session, staff_no, checked)
     account = Account(username=username, display_name=display_name,
                       password_hash=hash_password(password), staff_id=staff_id, enabled=True,
                       failed_logins=0, created_at=utcnow())
@@ -85,6 +85,19 @@ def create_account(
                  after={"username": username, "display_name": display_name,
                         "roles": _grants_snapshot(account)})
     return account.id
+
+
+def _staff_for(session: Session, staff_no: str, grants: Sequence[Grant]) -> int | None:
+    staff_no = (staff_no or "").strip().upper()
+    if not staff_no:
+        return None
+    staff = session.scalar(select(Staff).where(func.upper(Staff.staff_no) == staff_no))
+    if staff is None:
+        raise DomainError("accounts.staff_not_found", staff_no=staff_no)
+    schools = {g.school_id for g in grants if g.school_id is not None}
+    if schools and staff.school_id not in schools:
+        raise DomainError("accounts.staff_other_school", staff_no=staff_no)
+    return staff.id
 
 
 def set_enabled(session: Session, actor: Actor, *, account_id: int, enabled: bool) -> None:

@@ -57,6 +57,7 @@ def test_department_head_needs_a_department_of_that_school(demo):
     ({"grants": []}, "accounts.no_role"),
     ({"grants": [Grant("delegate", None)]}, "accounts.role_needs_school"),
     ({"grants": [Grant("principal", None)]}, "accounts.unknown_role"),
+    ({"staff_no": "MH99-0001"}, "accounts.staff_not_found"),
 ])
 def test_bad_new_accounts_are_refused(demo, kwargs, key):
     admin = actor_of(demo, "district")
@@ -160,3 +161,18 @@ def test_list_accounts_pages_and_searches(demo):
     frame, _ = accounts.list_accounts(demo, admin, search="dept")
     (role, school_name, dept_name), = frame.iloc[0]["roles"]
     assert (role, school_name, dept_name) == ("department_head", "明湖区实验小学", "教务处")
+
+
+def test_account_linked_to_a_staff_member_of_its_school(demo):
+    admin = actor_of(demo, "district")
+    mh02 = school(demo, "MH02")
+    account_id = accounts.create_account(
+        demo, admin, username="delegate-mh02", display_name="代表", password="first-pass-1",
+        grants=[Grant("delegate", mh02.id)], staff_no="mh02-0003")
+    linked = demo.get(Account, account_id)
+    assert linked.staff.staff_no == "MH02-0003" and linked.staff.school_id == mh02.id
+    with pytest.raises(DomainError) as raised:
+        accounts.create_account(
+            demo, admin, username="delegate-x", display_name="代表", password="first-pass-1",
+            grants=[Grant("delegate", mh02.id)], staff_no="MH01-0003")
+    assert raised.value.key == "accounts.staff_other_school"
