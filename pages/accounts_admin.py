@@ -14,6 +14,7 @@ from services.accounts import (
 from services.actor import Grant
 from services.errors import DomainError
 from services.org import department_choices, school_choices
+from ui.cached import organisation_changed
 from ui.guard import require_login
 from ui.runtime import db, show_error, tr
 from ui.widgets import current_page, pager, role_label
@@ -82,6 +83,7 @@ with create_tab:
             with db() as session:
                 create_account(session, actor, username=username, display_name=display_name,
                                password=password, grants=grants, staff_no=staff_no)
+            organisation_changed()
             st.success(tr("accounts.created", username=username.strip().lower()))
         except DomainError as error:
             show_error(error)
@@ -99,10 +101,12 @@ with manage_tab:
             if row["enabled"] and c1.button(tr("accounts.disable")):
                 with db() as session:
                     set_enabled(session, actor, account_id=account_id, enabled=False)
+                organisation_changed()
                 st.rerun()
             if not row["enabled"] and c1.button(tr("accounts.enable")):
                 with db() as session:
                     set_enabled(session, actor, account_id=account_id, enabled=True)
+                organisation_changed()
                 st.rerun()
         except DomainError as error:
             show_error(error)
@@ -114,6 +118,7 @@ with manage_tab:
                     with db() as session:
                         reset_password(session, actor, account_id=account_id,
                                        new_password=new_password)
+                    organisation_changed()
                     st.success(tr("accounts.reset_done", username=accounts[account_id]))
                 except DomainError as error:
                     show_error(error)
@@ -125,6 +130,7 @@ with manage_tab:
             try:
                 with db() as session:
                     set_grants(session, actor, account_id=account_id, grants=new_grants)
+                organisation_changed()
                 st.success(tr("accounts.roles_saved", username=accounts[account_id]))
             except DomainError as error:
                 show_error(error)

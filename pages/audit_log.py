@@ -4,6 +4,7 @@ import streamlit as st
 
 from services.audit import AuditFilter, known_actions, list_entries
 from services.clock import local_today
+from ui.cached import audit_total
 from ui.guard import require_login
 from ui.runtime import db, label, tr
 from ui.widgets import current_page, pager
@@ -26,8 +27,9 @@ filters = AuditFilter(action=action, username=username or None, date_from=date_f
                       date_to=date_to)
 
 page = current_page("audit_page")
+total = audit_total(actor, filters)
 with db() as session:
-    frame, total = list_entries(session, actor, filters=filters, page=page, page_size=PAGE_SIZE)
+    frame = list_entries(session, actor, filters=filters, page=page, page_size=PAGE_SIZE)
 
 shown = frame.assign(
     action=frame["action"].map(lambda a: label(f"audit.action.{a}", a)),

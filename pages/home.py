@@ -2,14 +2,13 @@
 
 import streamlit as st
 
-from services.home import home_summary
+from ui.cached import home_summary
 from ui.guard import require_login
-from ui.runtime import db, tr
+from ui.runtime import tr
 from ui.widgets import role_label
 
 actor = require_login("home")
-with db() as session:
-    summary = home_summary(session, actor)
+summary = home_summary(actor)
 
 st.title(tr("home.welcome", name=summary.display_name))
 st.write(tr("home.roles", roles="、".join(role_label(r) for r in summary.roles)))

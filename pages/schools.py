@@ -3,15 +3,15 @@
 import streamlit as st
 
 from services.errors import DomainError
-from services.org import DEFAULT_DEPARTMENTS, add_department, create_school, list_schools
+from services.org import DEFAULT_DEPARTMENTS, add_department, create_school
+from ui.cached import organisation_changed, school_list
 from ui.guard import require_login
 from ui.runtime import db, show_error, tr
 
 actor = require_login("schools")
 st.title(tr("schools.title"))
 
-with db() as session:
-    frame = list_schools(session, actor)
+frame = school_list(actor)
 st.dataframe(
     frame.drop(columns=["id"]), hide_index=True, width="stretch",
     column_config={
@@ -34,6 +34,7 @@ with left.form("new_school", clear_on_submit=True):
             with db() as session:
                 create_school(session, actor, code=code, name=name,
                               departments=departments.splitlines())
+            organisation_changed()
             st.success(tr("schools.created", name=name.strip()))
         except DomainError as error:
             show_error(error)
@@ -48,6 +49,7 @@ with right.form("new_department", clear_on_submit=True):
         try:
             with db() as session:
                 add_department(session, actor, school_id=school_id, name=dept_name)
+            organisation_changed()
             st.success(tr("schools.department_created", name=dept_name.strip()))
         except DomainError as error:
             show_error(error)

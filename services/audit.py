@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, utcnow
@@ -54,14 +54,8 @@ class AuditFilter:
     date_to: dt.date | None = None
 
 
-def list_entries(
-    session: Session, actor: Actor, *, filters: AuditFilter | None = None,
-    page: int = 1, page_size: int = 50,
-) -> tuple[pd.DataFrame, int]:
-    """A page of the audit log, newest first, and the total count matching the filters."""
-    require_role(actor, *READERS)
-    filters = filters or AuditFilter()
-    conditions = []
+def _conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if filters.action:
         conditions.append(AuditEntry.action == filters.action)
     if filters.object_type:
@@ -73,22 +67,37 @@ def list_entries(
     if filters.date_to:
         conditions.append(
             AuditEntry.at < local_day_start_utc(filters.date_to + dt.timedelta(days=1)))
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
-    page = max(1, page)
+    return conditions
+
+
+def count_entries(session: Session, actor: Actor, *, filters: AuditFilter | None = None) -> int:
+    require_role(actor, *READERS)
+    conditions = _conditions(filters or AuditFilter())
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)
+                              .where(*conditions)) or 0)
+
+
+def list_entries(
+    session: Session, actor: Actor, *, filters: AuditFilter | None = None,
+    page: int = 1, page_size: int = 50,
+) -> pd.DataFrame:
+    """A page of the audit log, newest first. `count_entries` gives the total."""
+    require_role(actor, *READERS)
+    conditions = _conditions(filters or AuditFilter())
     rows = session.execute(
         select(AuditEntry.id, AuditEntry.at, AuditEntry.actor_name, AuditEntry.action,
                AuditEntry.object_type, AuditEntry.object_id, AuditEntry.before,
                AuditEntry.after, AuditEntry.note)
         .where(*conditions)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(page_size).offset((max(1, page) - 1) * page_size)
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "at", "actor", "action", "object_type",
                                         "object_id", "before", "after", "note"])
     frame["at"] = frame["at"].map(to_local)
     for column in ("before", "after"):
         frame[column] = frame[column].map(_as_text)
-    return frame, int(total)
+    return frame
 
 
 def _as_text(value: dict[str, Any] | None) -> str:

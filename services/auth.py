@@ -67,6 +67,12 @@ def active_usernames(session: Session) -> list[str]:
     ))
 
 
+def may_log_in(session: Session, username: str) -> bool:
+    return session.scalar(select(Account.id).where(
+        Account.username == username.strip().lower(), Account.enabled.is_(True),
+        Account.locked_at.is_(None))) is not None
+
+
 def verify_login(session: Session, username: str, password: str) -> Actor | None:
     """Check a login attempt; count failures and lock after too many.
 

@@ -60,6 +60,7 @@ def test_account_locks_after_configured_failures(demo, monkeypatch):
     assert actions(demo) == ["login.failed"] * 3 + ["login.refused"]
     assert auth.load_actor(demo, "delegate") is None
     assert "delegate" not in auth.active_usernames(demo)
+    assert not auth.may_log_in(demo, "delegate") and auth.may_log_in(demo, "Delegate2 ")
 
 
 def test_default_lock_threshold_is_five(demo):

@@ -6,6 +6,7 @@ password is right, counts failures, locks accounts and writes the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import streamlit as st
@@ -42,11 +43,38 @@ def cookie_key_or_stop() -> str:
         raise
 
 
-def _credentials() -> dict[str, Any]:
-    # No password hashes here: the library only needs to know which accounts may log in.
-    with db() as session:
-        names = auth.active_usernames(session)
-    return {"usernames": {name: {"name": name, "email": None} for name in names}}
+class ActiveAccounts(Mapping[str, dict[str, Any]]):
+    """The library's "usernames" dict, looked up in the database only when it asks.
+
+    Visitors who never log in cost no query, and a district with thousands of accounts is
+    not loaded on every rerun. No password hashes here: our own check reads the database.
+    """
+
+    def __init__(self) -> None:
+        self._users: dict[str, dict[str, Any]] = {}
+
+    def __getitem__(self, username: str) -> dict[str, Any]:
+        if username not in self._users:
+            with db() as session:
+                if not auth.may_log_in(session, username):
+                    raise KeyError(username)
+            self._users[username] = {"name": username, "email": None}
+        return self._users[username]
+
+    def __contains__(self, username: object) -> bool:
+        try:
+            self[str(username)]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        with db() as session:
+            return iter(auth.active_usernames(session))
+
+    def __len__(self) -> int:
+        with db() as session:
+            return len(auth.active_usernames(session))
 
 
 def _check_credentials(username: str, password: str) -> bool:
@@ -57,14 +85,14 @@ def _check_credentials(username: str, password: str) -> bool:
 
 def build_authenticator() -> stauth.Authenticate:
     authenticator = stauth.Authenticate(
-        _credentials(), cookie_name=COOKIE_NAME, cookie_key=cookie_key_or_stop(),
+        {"usernames": {}}, cookie_name=COOKIE_NAME, cookie_key=cookie_key_or_stop(),
         cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
     )
-    # The library's own password check would read hashes from the dict; ours uses the
-    # database, counts failures and locks (pinned streamlit-authenticator 0.4.2).
-    authenticator.authentication_controller.authentication_model.check_credentials = (
-        _check_credentials
-    )
+    # Two hooks into the pinned streamlit-authenticator 0.4.2: accounts come from the
+    # database on demand, and our service checks passwords, counts failures and locks.
+    model = authenticator.authentication_controller.authentication_model
+    model.credentials["usernames"] = ActiveAccounts()
+    model.check_credentials = _check_credentials
     st.session_state[AUTHENTICATOR_KEY] = authenticator
     return authenticator
 

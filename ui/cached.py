@@ -1,0 +1,38 @@
+"""Short-lived caches of slow reads, keyed by the actor (so never shared across scopes) and
+cleared by the pages that change what they show."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services import audit, home, org
+from services.actor import Actor
+from ui.runtime import db
+
+TTL_SECONDS = 60
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def home_summary(actor: Actor) -> home.HomeSummary:
+    with db() as session:
+        return home.home_summary(session, actor)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def school_list(actor: Actor) -> pd.DataFrame:
+    with db() as session:
+        return org.list_schools(session, actor)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def audit_total(actor: Actor, filters: audit.AuditFilter) -> int:
+    """Counting millions of log rows on every rerun is the slow part; the rows are not cached."""
+    with db() as session:
+        return audit.count_entries(session, actor, filters=filters)
+
+
+def organisation_changed() -> None:
+    """After a write to schools, departments, staff or accounts."""
+    home_summary.clear()
+    school_list.clear()
