@@ -5,13 +5,15 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from services.access import pages_for
+from services.access import PAGES, pages_for
 from services.i18n import LANGUAGES
-from ui.auth_ui import build_authenticator, logout_button, restore_actor
+from ui.auth_ui import logout_button, restore_actor
 from ui.runtime import (
-    LANG_KEY,
+    LANG_WIDGET_KEY,
     ROUTED_KEY,
     database_unavailable,
+    lang,
+    remember_language,
     session_factory_or_stop,
     tr,
 )
@@ -20,23 +22,34 @@ from ui.widgets import role_label
 st.set_page_config(page_title="Union Desk", page_icon=":material/diversity_3:",
                    layout="wide")
 
-if LANG_KEY not in st.session_state:
-    st.session_state[LANG_KEY] = "zh"
-st.sidebar.segmented_control(
-    tr("language"), options=list(LANGUAGES), key=LANG_KEY, label_visibility="collapsed",
-    format_func=lambda code: tr(f"language.{code}"),
-)
-
 session_factory_or_stop()
-actor = restore_actor(build_authenticator())
+actor = restore_actor()
 
+# Every page is registered, so any URL reaches its page's guard (which says "log in" or "not
+# allowed") instead of Streamlit's "page not found". The sidebar is drawn here with the
+# actor's pages only; Streamlit's own page list stays hidden (client.showSidebarNavigation),
+# also for the first visit after a restart, when Streamlit would list every file in pages/.
+allowed = {spec.key for spec in pages_for(actor)}
+pages = [
+    st.Page(spec.file, title=tr(spec.title_key), icon=spec.icon, url_path=spec.url_path,
+            default=spec.key == ("home" if actor else "login"))
+    for spec in PAGES
+]
 sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(actor):
-    sections.setdefault(tr(spec.section), []).append(
-        st.Page(spec.file, title=tr(spec.title_key), icon=spec.icon, url_path=spec.url_path,
-                default=spec.key == ("home" if actor else "login"))
-    )
+for spec, page in zip(PAGES, pages, strict=True):
+    if spec.key in allowed:
+        sections.setdefault(tr(spec.section), []).append(page)
+for section, section_pages in sections.items():
+    st.sidebar.caption(section)
+    for page in section_pages:
+        st.sidebar.page_link(page)
 
+st.sidebar.divider()
+st.sidebar.segmented_control(
+    tr("language"), options=list(LANGUAGES), default=lang(), key=LANG_WIDGET_KEY,
+    label_visibility="collapsed", format_func=lambda code: tr(f"language.{code}"),
+    on_change=remember_language,
+)
 if actor is not None:
     st.sidebar.caption(tr("sidebar.signed_in_as", name=actor.display_name,
                           roles="、".join(role_label(r) for r in sorted(actor.roles))))
@@ -44,7 +57,7 @@ if actor is not None:
 
 st.session_state[ROUTED_KEY] = True  # tells the page's guard that app.py ran first
 try:
-    st.navigation(sections).run()
+    st.navigation(pages, position="hidden").run()
 except DBAPIError:
     database_unavailable()
 finally:

@@ -15,10 +15,11 @@ from streamlit_authenticator.utilities import LoginError
 
 from db.engine import DATA_DIR, is_embedded
 from services import auth
+from services.access import PAGES_BY_KEY, can_open
 from services.actor import Actor
 from services.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME, resolve_cookie_key
 from services.errors import DomainError
-from ui.runtime import ACTOR_KEY, db, tr
+from ui.runtime import ACTOR_KEY, AFTER_LOGIN_KEY, db, tr
 
 AUTHENTICATOR_KEY = "_authenticator"
 SET_COOKIE_PENDING = "_set_cookie_pending"
@@ -83,27 +84,44 @@ def _check_credentials(username: str, password: str) -> bool:
     return actor is not None
 
 
-def build_authenticator() -> stauth.Authenticate:
-    authenticator = stauth.Authenticate(
+def authenticator() -> stauth.Authenticate:
+    """This session's authenticator, made on first need and kept.
+
+    Making one renders the library's cookie component, which reruns the page once when it
+    loads; visitors who never log in and logged-in reruns therefore never make one.
+    """
+    existing = st.session_state.get(AUTHENTICATOR_KEY)
+    if isinstance(existing, stauth.Authenticate):
+        return existing
+    made = stauth.Authenticate(
         {"usernames": {}}, cookie_name=COOKIE_NAME, cookie_key=cookie_key_or_stop(),
         cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
     )
     # Two hooks into the pinned streamlit-authenticator 0.4.2: accounts come from the
     # database on demand, and our service checks passwords, counts failures and locks.
-    model = authenticator.authentication_controller.authentication_model
+    model = made.authentication_controller.authentication_model
     model.credentials["usernames"] = ActiveAccounts()
     model.check_credentials = _check_credentials
-    st.session_state[AUTHENTICATOR_KEY] = authenticator
-    return authenticator
+    st.session_state[AUTHENTICATOR_KEY] = made
+    return made
 
 
-def restore_actor(authenticator: stauth.Authenticate) -> Actor | None:
-    """The logged-in actor for this run, from the session or the signed cookie."""
+def _has_login_cookie() -> bool:
     try:
-        authenticator.login(location="unrendered")
-    except LoginError:  # a cookie for an account that may no longer log in
-        _forget_session()
-        st.session_state[DELETE_COOKIE_PENDING] = True
+        return COOKIE_NAME in st.context.cookies
+    except Exception:  # no browser request behind this run (e.g. AppTest)
+        return False
+
+
+def restore_actor() -> Actor | None:
+    """The logged-in actor for this run, from the session or the signed cookie."""
+    if (not st.session_state.get("authentication_status")
+            and not st.session_state.get("logout") and _has_login_cookie()):
+        try:
+            authenticator().login(location="unrendered")
+        except LoginError:  # a cookie for an account that may no longer log in
+            _forget_session()
+            st.session_state[DELETE_COOKIE_PENDING] = True
     actor = None
     username = st.session_state.get("username")
     if st.session_state.get("authentication_status") and username:
@@ -113,11 +131,19 @@ def restore_actor(authenticator: stauth.Authenticate) -> Actor | None:
             _forget_session()
             st.session_state[DELETE_COOKIE_PENDING] = True
     st.session_state[ACTOR_KEY] = actor
-    if st.session_state.pop(SET_COOKIE_PENDING, False) and actor is not None:
-        authenticator.cookie_controller.set_cookie()
-    if st.session_state.pop(DELETE_COOKIE_PENDING, False):
-        authenticator.cookie_controller.delete_cookie()
     return actor
+
+
+def apply_cookie_changes() -> None:
+    """Set or delete the login cookie in the browser, if a login or logout asked for it.
+
+    Called by the page guard once no page switch can follow: a run cut short by a switch
+    never delivers the cookie component to the browser.
+    """
+    if st.session_state.pop(SET_COOKIE_PENDING, False) and st.session_state.get(ACTOR_KEY):
+        authenticator().cookie_controller.set_cookie()
+    if st.session_state.pop(DELETE_COOKIE_PENDING, False):
+        authenticator().cookie_controller.delete_cookie()
 
 
 def _forget_session() -> None:
@@ -129,8 +155,7 @@ def _forget_session() -> None:
 
 def login_form() -> None:
     """The login form; on success the next run sets the cookie and rebuilds the navigation."""
-    authenticator: stauth.Authenticate = st.session_state[AUTHENTICATOR_KEY]
-    authenticator.login(
+    authenticator().login(
         location="main", key="login_form",
         fields={"Form name": tr("login.title"), "Username": tr("login.username"),
                 "Password": tr("login.password"), "Login": tr("login.submit")},
@@ -139,8 +164,17 @@ def login_form() -> None:
     if status is False:
         st.error(tr("auth.login_failed"))
     elif status:
+        # The page asked for (or home) sets the cookie once it is shown.
         st.session_state[SET_COOKIE_PENDING] = True
-        st.rerun()
+        st.switch_page(PAGES_BY_KEY[_page_after_login()].file)
+
+
+def _page_after_login() -> str:
+    wanted = st.session_state.pop(AFTER_LOGIN_KEY, None)
+    username = st.session_state.get("username") or ""
+    with db() as session:
+        actor = auth.load_actor(session, username)
+    return wanted if wanted in PAGES_BY_KEY and can_open(actor, wanted) else "home"
 
 
 def _logout() -> None:

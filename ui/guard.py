@@ -12,9 +12,10 @@ from contextlib import suppress
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from services.access import ANYONE, PAGES_BY_KEY, can_open
+from services.access import ANYONE, PAGES_BY_KEY, VISITOR_ONLY, can_open
 from services.actor import Actor
-from ui.runtime import ROUTED_KEY, current_actor, tr
+from ui.auth_ui import apply_cookie_changes
+from ui.runtime import AFTER_LOGIN_KEY, ROUTED_KEY, current_actor, tr
 
 
 def require_page(key: str) -> Actor | None:
@@ -30,9 +31,18 @@ def require_page(key: str) -> Actor | None:
         st.link_button(tr("access.go_to_start"), "/")
         st.stop()
     actor = current_actor()
+    if actor is not None and VISITOR_ONLY in PAGES_BY_KEY[key].allowed:
+        with suppress(StreamlitAPIException):  # the login page, once logged in: go home
+            st.switch_page(PAGES_BY_KEY["home"].file)
     if not can_open(actor, key):
+        if actor is None:  # to the login form, and back here after it
+            st.session_state[AFTER_LOGIN_KEY] = key
+            with suppress(StreamlitAPIException):  # only where app.py registered the pages
+                st.switch_page(PAGES_BY_KEY["login"].file)
+        apply_cookie_changes()
         st.warning(tr("access.login_required") if actor is None else tr("access.denied"))
         st.stop()
+    apply_cookie_changes()
     return actor
 
 

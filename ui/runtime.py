@@ -18,8 +18,10 @@ from services.i18n import DEFAULT_LANG, LANGUAGES, bilingual, t
 from services.i18n import label as catalogue_label
 
 LANG_KEY = "lang"
+LANG_WIDGET_KEY = "lang_choice"  # the switch; LANG_KEY keeps the choice across page switches
 ACTOR_KEY = "actor"
 ROUTED_KEY = "_routed_by_app"
+AFTER_LOGIN_KEY = "_after_login"
 
 
 @st.cache_resource(show_spinner=False)
@@ -67,6 +69,14 @@ def db() -> Iterator[Session]:
 def lang() -> str:
     value = st.session_state.get(LANG_KEY, DEFAULT_LANG)
     return value if value in LANGUAGES else DEFAULT_LANG
+
+
+def remember_language() -> None:
+    choice = st.session_state.get(LANG_WIDGET_KEY)
+    if choice in LANGUAGES:
+        st.session_state[LANG_KEY] = choice
+    else:  # clicking the chosen option again would clear the control: keep it selected
+        st.session_state[LANG_WIDGET_KEY] = lang()
 
 
 def tr(key: str, **params: Any) -> str:
