@@ -6,7 +6,10 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 JOURNEY_TARGET_MS = 1500  # a click answered within 1.5 s in the browser
 QUIET_MS = 200  # idle this long counts as done; not counted in the figure
@@ -25,52 +28,49 @@ def browser_rows(*, scale: float, db_url: str) -> list[dict]:
     return [*_journeys(scale, db_url), _memory(scale, db_url)]
 
 
-def _journeys(scale: float, db_url: str) -> list[dict]:
+@contextmanager
+def _server_and_browser(db_url: str) -> Iterator[tuple[Any, Any]]:
     from playwright.sync_api import sync_playwright
 
+    from bench.drive import launch, running_servers
+
+    with tempfile.TemporaryDirectory() as work, \
+            running_servers(db_url, [Path(work)]) as (server,), sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            yield server, browser
+        finally:
+            browser.close()
+
+
+def _journeys(scale: float, db_url: str) -> list[dict]:
     from bench.__main__ import summarise
-    from bench.drive import (
-        StreamlitServer,
-        goto,
-        launch,
-        login_form,
-        new_context,
-        sidebar,
-        wait_idle,
-    )
+    from bench.drive import goto, login_form, new_context, sidebar, wait_idle
     from seeds.demo import DEMO_PASSWORD
     from services.i18n import t
 
     samples: dict[str, list[float]] = {"journey: log in → home": [],
                                        "journey: open staff register": [],
                                        "journey: open audit log": []}
-    with tempfile.TemporaryDirectory() as work, sync_playwright() as pw:
-        server = StreamlitServer(db_url=db_url, work_dir=Path(work))
-        server.start()
-        try:
-            server.wait_ready()
-            browser = launch(pw)
-            for _ in range(REPEATS):
-                context = new_context(browser)
-                page = context.new_page()
-                goto(page, server.url)
-                user, secret, submit = login_form(page)
-                user.fill("district")
-                secret.fill(DEMO_PASSWORD)
+    with _server_and_browser(db_url) as (server, browser):
+        for _ in range(REPEATS):
+            context = new_context(browser)
+            page = context.new_page()
+            goto(page, server.url)
+            user, secret, submit = login_form(page)
+            user.fill("district")
+            secret.fill(DEMO_PASSWORD)
+            started = time.perf_counter()
+            submit.click()
+            wait_idle(page, quiet_ms=QUIET_MS)
+            samples["journey: log in → home"].append(_ms(started) - QUIET_MS)
+            for key, title in (("journey: open staff register", "page.staff"),
+                               ("journey: open audit log", "page.audit_log")):
                 started = time.perf_counter()
-                submit.click()
+                sidebar(page).get_by_role("link", name=t(title)).click()
                 wait_idle(page, quiet_ms=QUIET_MS)
-                samples["journey: log in → home"].append(_ms(started) - QUIET_MS)
-                for key, title in (("journey: open staff register", "page.staff"),
-                                   ("journey: open audit log", "page.audit_log")):
-                    started = time.perf_counter()
-                    sidebar(page).get_by_role("link", name=t(title)).click()
-                    wait_idle(page, quiet_ms=QUIET_MS)
-                    samples[key].append(_ms(started) - QUIET_MS)
-                context.close()
-            browser.close()
-        finally:
-            server.stop()
+                samples[key].append(_ms(started) - QUIET_MS)
+            context.close()
     rows = []
     for page_name, values in samples.items():
         median, p95 = summarise(values)
@@ -81,34 +81,24 @@ def _journeys(scale: float, db_url: str) -> list[dict]:
 
 
 def _memory(scale: float, db_url: str) -> dict:
-    from playwright.sync_api import sync_playwright
+    from bench.drive import goto, log_in, new_context
 
-    from bench.drive import StreamlitServer, goto, launch, log_in, new_context
+    with _server_and_browser(db_url) as (server, browser):
+        contexts = []
 
-    with tempfile.TemporaryDirectory() as work, sync_playwright() as pw:
-        server = StreamlitServer(db_url=db_url, work_dir=Path(work))
-        server.start()
-        try:
-            server.wait_ready()
-            browser = launch(pw)
-            contexts = []
+        def session() -> None:
+            context = new_context(browser)
+            page = context.new_page()
+            goto(page, server.url)
+            log_in(page, "district")
+            goto(page, f"{server.url}/audit")
+            contexts.append(context)  # kept open: the session stays alive on the server
 
-            def session() -> None:
-                context = new_context(browser)
-                page = context.new_page()
-                goto(page, server.url)
-                log_in(page, "district")
-                goto(page, f"{server.url}/audit")
-                contexts.append(context)
-
-            session()  # the first session pays for imports and caches
-            before = _rss_mb(server.process.pid)
-            for _ in range(SESSIONS):
-                session()
-            after = _rss_mb(server.process.pid)
-            browser.close()
-        finally:
-            server.stop()
+        session()  # the first session pays for imports and caches
+        before = _rss_mb(server.process.pid)
+        for _ in range(SESSIONS):
+            session()
+        after = _rss_mb(server.process.pid)
     per_session = round((after - before) / SESSIONS, 2)
     print(f"server memory: {before:.0f} MB after one session, {after:.0f} MB after "
           f"{SESSIONS} more: {per_session} MB per session", file=sys.stderr)

@@ -36,6 +36,17 @@ def app_env(demo_db_url, monkeypatch):
     return demo_db_url
 
 
+@pytest.fixture
+def fresh_demo(databases, monkeypatch) -> str:
+    """A database of its own with the demo, for tests that change it."""
+    from tests.conftest import load_demo_into
+
+    url = load_demo_into(databases.new_url())
+    monkeypatch.setenv("UNION_DATABASE_URL", url)
+    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
+    return url
+
+
 def actor(url: str, username: str | None):
     if username is None:
         return None
@@ -128,12 +139,8 @@ def login(at: AppTest, username: str, password: str) -> None:
     at.run()
 
 
-def test_login_form_logs_in_and_counts_failures(databases, monkeypatch):
-    from tests.conftest import load_demo_into
-
-    url = load_demo_into(databases.new_url())
-    monkeypatch.setenv("UNION_DATABASE_URL", url)
-    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
+def test_login_form_logs_in_and_counts_failures(fresh_demo):
+    url = fresh_demo
     at = app_as(None)
     at.run()
     login(at, "chair", "wrong-password")
@@ -149,12 +156,8 @@ def test_login_form_logs_in_and_counts_failures(databases, monkeypatch):
         assert s.scalar(select(Account.failed_logins).where(Account.username == "chair")) == 0
 
 
-def test_login_returns_to_the_page_asked_for(databases, monkeypatch):
-    from tests.conftest import load_demo_into
-
-    url = load_demo_into(databases.new_url())
-    monkeypatch.setenv("UNION_DATABASE_URL", url)
-    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
+@pytest.mark.usefixtures("fresh_demo")
+def test_login_returns_to_the_page_asked_for():
     at = app_as(None)
     at.run()
     at.switch_page("pages/audit_log.py")
@@ -174,12 +177,8 @@ def test_english_switch(app_env):
     assert at.title[0].value.startswith("Hello, ")
 
 
-def test_disabled_account_is_logged_out_on_next_click(databases, monkeypatch):
-    from tests.conftest import load_demo_into
-
-    url = load_demo_into(databases.new_url())
-    monkeypatch.setenv("UNION_DATABASE_URL", url)
-    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
+def test_disabled_account_is_logged_out_on_next_click(fresh_demo):
+    url = fresh_demo
     at = app_as("delegate")
     at.run()
     assert at.title[0].value.startswith(t("home.welcome", name=""))
