@@ -29,7 +29,7 @@ DELETE_COOKIE_PENDING = "_delete_cookie_pending"
 def _secret_cookie_key() -> str | None:
     try:
         value = st.secrets.get("cookie_key")
-    except Exception:  # no secrets.toml at all is normal for the embedded demo
+    except FileNotFoundError:  # no secrets.toml at all is normal for the embedded demo
         return None
     return str(value) if value else None
 
@@ -107,10 +107,7 @@ def authenticator() -> stauth.Authenticate:
 
 
 def _has_login_cookie() -> bool:
-    try:
-        return COOKIE_NAME in st.context.cookies
-    except Exception:  # no browser request behind this run (e.g. AppTest)
-        return False
+    return COOKIE_NAME in st.context.cookies
 
 
 def restore_actor() -> Actor | None:
