@@ -93,9 +93,10 @@ def signed_in_caption(actor: Actor, lang: str = "zh") -> str:
 
 def assert_logged_out(page: Any, lang: str = "zh") -> None:
     user, secret, submit = login_form(page, lang)
+    # The logout's rerun may still be drawing: wait for the form rather than sample it once.
     for element in (user, secret, submit):
-        assert element.is_visible()
-    assert logout_button(page, lang).count() == 0
+        element.wait_for(state="visible", timeout=10_000)
+    logout_button(page, lang).wait_for(state="detached", timeout=10_000)
     assert sorted(nav_titles(page)) == expected_titles(None, lang)
 
 
