@@ -1,6 +1,7 @@
 """The one SQL store: engine, sessions, models and migrations."""
 
 from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, transaction
+from db.feedback import FeedbackCase, FeedbackMessage, MotionLead
 from db.models import (
     ROLES,
     Account,
@@ -17,6 +18,7 @@ from db.models import (
 
 __all__ = [
     "ROLES", "Account", "AccountRole", "AuditEntry", "Base", "CongressTerm",
-    "DelegateMembership", "Department", "District", "School", "Staff", "database_url",
+    "DelegateMembership", "Department", "District", "FeedbackCase", "FeedbackMessage",
+    "MotionLead", "School", "Staff", "database_url",
     "is_embedded", "make_engine", "make_sessionmaker", "transaction",
 ]

@@ -6,6 +6,7 @@ Production: PostgreSQL through psycopg 3 when `UNION_DATABASE_URL` is set.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,19 +39,29 @@ def is_embedded(url: str | None = None) -> bool:
     return (url or database_url()).startswith("sqlite")
 
 
+def _no_row_values(record: logging.LogRecord) -> bool:
+    """SQLAlchemy logs result rows at DEBUG; they may hold feedback text, so never log them."""
+    return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_no_row_values)
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
+    # hide_parameters: SQL logs and error messages never carry values such as feedback text.
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_pre_ping=True
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_pre_ping=True,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True,
         connect_args={"connect_timeout": 5},
     )
 
@@ -61,6 +72,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (expired feedback cases) are overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

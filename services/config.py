@@ -45,3 +45,45 @@ def resolve_cookie_key(*, secret: str | None, embedded: bool, data_dir: Path) ->
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(key)
     return key
+
+
+def _positive_int(name: str, default: int) -> int:
+    return max(1, int(os.environ.get(name, str(default))))
+
+
+def feedback_max_chars() -> int:
+    """Longest feedback message or reply, in characters (UNION_FEEDBACK_MAX_CHARS)."""
+    return _positive_int("UNION_FEEDBACK_MAX_CHARS", 5000)
+
+
+def feedback_retention_days() -> int:
+    """Days a closed feedback case is kept before it is deleted
+    (UNION_FEEDBACK_RETENTION_DAYS)."""
+    return _positive_int("UNION_FEEDBACK_RETENTION_DAYS", 180)
+
+
+def feedback_per_client_hour() -> int:
+    """Messages one browser session may send in an hour (UNION_FEEDBACK_PER_CLIENT_HOUR)."""
+    return _positive_int("UNION_FEEDBACK_PER_CLIENT_HOUR", 5)
+
+
+def feedback_per_address_hour() -> int:
+    """Messages from one network address in an hour; a school's staff often share one
+    (UNION_FEEDBACK_PER_ADDRESS_HOUR)."""
+    return _positive_int("UNION_FEEDBACK_PER_ADDRESS_HOUR", 30)
+
+
+def feedback_per_recipient_hour() -> int:
+    """Messages one union may receive in an hour, from everyone together
+    (UNION_FEEDBACK_PER_RECIPIENT_HOUR)."""
+    return _positive_int("UNION_FEEDBACK_PER_RECIPIENT_HOUR", 100)
+
+
+def receipt_free_tries() -> int:
+    """Wrong receipt codes from one client before answers slow down."""
+    return _positive_int("UNION_RECEIPT_FREE_TRIES", 5)
+
+
+def receipt_max_delay_seconds() -> float:
+    """The longest wait after many wrong receipt codes (UNION_RECEIPT_MAX_DELAY)."""
+    return float(os.environ.get("UNION_RECEIPT_MAX_DELAY", "30"))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 # Before any project import: cheap password hashes and a private data folder for tests.
 os.environ["UNION_BCRYPT_ROUNDS"] = "4"
+os.environ.setdefault("UNION_RECEIPT_SCRYPT_N", "1024")  # receipts: same code path, cheaper
 os.environ.setdefault("UNION_DATA_DIR", tempfile.mkdtemp(prefix="union-test-data-"))
 
 import pytest

@@ -3,10 +3,12 @@ cleared by the pages that change what they show."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
-from services import audit, home, org
+from services import audit, feedback, home, org
 from services.actor import Actor
 from ui.runtime import db
 
@@ -36,3 +38,24 @@ def organisation_changed() -> None:
     """After a write to schools, departments, staff or accounts."""
     home_summary.clear()
     school_list.clear()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def inbox_total(actor: Actor, filters: feedback.InboxFilter) -> int:
+    with db() as session:
+        return feedback.count_inbox(session, actor, filters)
+
+
+def feedback_changed() -> None:
+    """After a case changed state, so counts and home figures follow at once."""
+    inbox_total.clear()
+    feedback_stats.clear()
+    home_summary.clear()
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def feedback_stats(actor: Actor, school_id: int | None, date_from: dt.date,
+                   date_to: dt.date) -> feedback.FeedbackStats:
+    with db() as session:
+        return feedback.feedback_stats(session, actor, school_id=school_id,
+                                       date_from=date_from, date_to=date_to)
