@@ -11,6 +11,7 @@ from ui.auth_ui import logout_button, restore_actor
 from ui.runtime import (
     LANG_WIDGET_KEY,
     ROUTED_KEY,
+    daily_upkeep,
     database_unavailable,
     lang,
     remember_language,
@@ -23,6 +24,7 @@ st.set_page_config(page_title="Union Desk", page_icon=":material/diversity_3:",
                    layout="wide")
 
 session_factory_or_stop()
+daily_upkeep()  # the scheduled retention check: a cached no-op after the day's first run
 actor = restore_actor()
 
 # Every page is registered, so any URL reaches its page's guard (which says "log in" or "not

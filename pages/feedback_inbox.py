@@ -66,7 +66,9 @@ st.dataframe(shown[["sent_on", "recipient", "holder", "category", "status", "pre
                  "preview": tr("inbox.col.preview")})
 pager(total, page_size=PAGE_SIZE, key="inbox_page")
 
-rows = {int(r.id): f"{r.sent_on:%Y-%m-%d} · {r.category} · {r.status} · {r.preview[:24]}"
+# Labels that an action does not change (no status), and unique (a short tail of the id): the
+# selectbox keeps its choice across reruns by its label.
+rows = {int(r.id): f"{r.sent_on:%Y-%m-%d} · {r.category} · {r.preview[:24]} · #{r.id % 10**6:06d}"
         for r in shown.itertuples()}
 if st.session_state.get(CASE_KEY) is not None and st.session_state[CASE_KEY] not in rows:
     rows[st.session_state[CASE_KEY]] = tr("inbox.current_case")

@@ -11,5 +11,5 @@ st.title(tr("login.heading"))
 st.caption(tr("login.intro"))
 login_form()
 st.divider()
-st.page_link("pages/feedback_submit.py", label=tr("login.feedback_link"),
+st.page_link("pages/feedback.py", label=tr("login.feedback_link"),
              icon=":material/mail:")

@@ -1,15 +1,19 @@
-"""The demo district: 12 schools, their departments, about 40 staff each, delegates and the
-demo accounts (all with the password `union-demo`). Deterministic: a fixed random seed."""
+"""The demo district: 12 schools, their departments, about 40 staff each, delegates, the
+demo accounts (all with the password `union-demo`) and two years of anonymous feedback.
+Deterministic: a fixed random seed (only the two demo receipts' salted hashes differ)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import product
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from db.feedback import FEEDBACK_CATEGORIES, FeedbackCase, FeedbackMessage, MotionLead
 from db.models import (
     Account,
     AccountRole,
@@ -21,6 +25,7 @@ from db.models import (
     School,
     Staff,
 )
+from services import receipts
 from services.auth import hash_password
 from services.org import DEFAULT_DEPARTMENTS
 
@@ -145,4 +150,359 @@ def load_demo(session: Session, progress: Callable[[str], None] = lambda _msg: N
                          for r, s, d in grants]
         session.add(account)
     session.flush()
+
+    progress("feedback")
+    account_ids = dict(session.execute(select(Account.username, Account.id)).all())
+    load_feedback(session, school_ids, chair=account_ids["chair"],
+                  district=account_ids["district"], delegate_staff_id=first_staff[0][0])
     progress("done")
+
+
+# --- 教职工意见箱 ----------------------------------------------------------------------------
+# Texts shared with the scale generator, which draws from the same pools.
+
+FEEDBACK_FIRST_DAY = dt.date(2024, 11, 25)
+FEEDBACK_LAST_DAY = dt.date(2026, 11, 24)
+# The retention job last ran in spring: cases closed before then are gone, and those closed
+# from then until 180 days ago are due for deletion.
+FEEDBACK_PURGED_BEFORE = dt.date(2026, 4, 1)
+DISTRICT_FEEDBACK_CASES = 25
+
+# Two receipts that work in the demo: code → (school code or None for the district, status).
+DEMO_RECEIPTS: dict[str, tuple[str | None, str]] = {
+    "1125202611250001": ("MH01", "replied"),  # with a public reply and an internal note
+    "1125202611250002": (None, "new"),
+}
+
+FEEDBACK_TEXTS: dict[str, tuple[str, ...]] = {
+    "teaching": (
+        "这学期我的课时排到了每周18节，还兼两个班的班主任，备课和批改作业的时间严重不足，"
+        "希望学校合理安排课时。",
+        "晚自习和课后服务排班不均，有的老师一周四个晚上，有的一次都没有，建议公开排班规则。",
+        "教研活动经常安排在中午休息时间，老师们下午上课很疲惫，能否调整到下午课后？",
+        "新教材只发了电子文件，没有组织集中培训，希望学校请教研员来系统讲一讲。",
+        "一学期要求听课20节以上，还有各种公开课任务，建议根据教龄和岗位适当减少。",
+    ),
+    "logistics": (
+        "食堂最近饭菜涨价了，分量却变少，口味也一般，希望工会和食堂沟通一下。",
+        "教师宿舍三楼的热水器坏了两个星期还没人来修，冬天洗澡很不方便。",
+        "办公室的空调夏天一直不制冷，报修好几次都说要等，老师们在办公室根本待不住。",
+        "学校停车位太少，早上来晚了只能停在校外路边，经常被贴罚单。",
+        "教学楼卫生间水龙头漏水、门锁坏了很久，请后勤尽快维修。",
+    ),
+    "pay": (
+        "上学期的绩效工资到现在还没有发放，也没有任何说明，大家都很关心什么时候能发。",
+        "绩效工资分配方案没有经过教代会讨论就执行了，班主任津贴和一线教师的差距太小。",
+        "课后服务补贴有的月份发了有的月份没发，希望公布发放标准和明细。",
+        "今年体检只安排了基础项目，希望工会争取增加女教职工的专项检查。",
+        "职称评上半年了工资还没有调整，请帮忙问一下人事部门。",
+    ),
+    "management": (
+        "每周会议太多：周一例会、年级会、教研会，很多内容发个通知就可以，希望精简会议。",
+        "各种检查材料和台账反复填报，同样的内容要交好几个版本，占用了大量教学时间。",
+        "工作群晚上十点以后还在布置任务，希望规定下班后非紧急事情不在群里发。",
+        "评优评先名额的分配过程不透明，希望公布评选标准和结果。",
+        "校务公开栏很久没有更新，学校的重大事项老师们都是听说的。",
+    ),
+    "ethics": (
+        "听说有老师在校外办辅导班，还动员本班学生参加，家长有意见，希望学校重视。",
+        "有个别老师在课堂上用侮辱性的语言批评学生，影响很不好，建议加强师德教育。",
+        "家长群里有家长给老师送购物卡，老师虽然退回了，但希望学校统一提醒。",
+        "收受家长礼品的情况仍然存在，建议工会配合学校开展师德专题学习。",
+    ),
+    "other": (
+        "希望工会多组织一些教职工文体活动，比如羽毛球比赛和春游。",
+        "会员生日慰问品每年都一样，能不能换成电影票或者书卡，让大家自己选？",
+        "退休老教师的慰问活动希望继续办下去，也欢迎在职老师一起参加。",
+        "学校门口的路口早晚高峰很危险，能否协调交警在上下学时段安排值勤？",
+        "希望学校开设教职工心理健康讲座，工作压力大的老师越来越多。",
+    ),
+}
+_OPENINGS = ("", "", "您好，", "工会领导好：", "各位委员好，")
+_CLOSINGS = ("", "", "希望尽快答复。", "谢谢工会！", "麻烦帮忙反映一下。", "盼回复。")
+# Every opening × text × closing: enough variety for the scale generator, without work per row.
+FEEDBACK_BODIES: dict[str, tuple[str, ...]] = {
+    category: tuple(dict.fromkeys(a + text + b for a, text, b in
+                                  product(_OPENINGS, texts, _CLOSINGS)))
+    for category, texts in FEEDBACK_TEXTS.items()
+}
+REPLY_TEXTS: dict[str, tuple[str, ...]] = {
+    "teaching": (
+        "您好，来信已收到。工会已与教务处沟通，下学期排课将统筹考虑课时和班主任工作量。",
+        "感谢反映。学校已同意把教研活动调到下午课后，具体安排见下周通知。",
+    ),
+    "logistics": (
+        "您好，已转后勤处处理，维修人员本周内上门，修好后请在这里留言确认。",
+        "工会已约谈食堂承包方，下月起公示菜价并增加菜品，欢迎继续监督。",
+    ),
+    "pay": (
+        "您好，经向财务和人事部门了解，上学期绩效工资将于本月底前发放到位。",
+        "分配方案将提交下次教代会讨论，届时请通过本校代表提出意见。",
+    ),
+    "management": (
+        "感谢建议。学校行政会已决定合并部分例会，一般事项改为书面通知。",
+        "工会已向校长室反映，学校将明确下班后工作群的使用规范。",
+    ),
+    "ethics": (
+        "来信已收到，学校高度重视，已按规定调查处理，并将开展师德专题教育。",
+        "感谢监督。相关情况已转纪检部门核实，将依规处理。",
+    ),
+    "other": (
+        "谢谢您的建议，工会正在筹备春季教职工趣味运动会，欢迎报名参加。",
+        "您好，建议已记录，工会委员会将在下次会议上研究。",
+    ),
+}
+DISTRICT_REPLY_TEXTS = (
+    "区教育工会已收到，并已转区教育局相关科室，处理结果将在这里答复。",
+    "经区工会与学校核实，学校已作出整改，感谢您的反映。",
+    "区工会将在下月的学校工会主席例会上通报此类问题，督促各校落实。",
+)
+NOTE_TEXTS = (
+    "已电话联系分管副校长，等待答复。",
+    "同类问题本月已收到多条，建议列入下次教代会议题。",
+    "内容涉及具体个人，注意保护来信人，不在会上宣读原文。",
+    "已转相关处室，约定两周内反馈。",
+    "下周工会委员会讨论。",
+)
+CLOSING_NOTES = (
+    "与另一条来信内容相同，合并处理。",
+    "已在教代会上统一答复，结案。",
+    "情况已核实处理，结案。",
+)
+FORWARD_NOTES = (
+    "涉及区级政策，学校层面无法解决，转区工会。",
+    "涉及学校领导，按规定转区工会处理。",
+    "多次反映未解决，提请区工会协调。",
+)
+RETURN_NOTES = (
+    "属学校管理事项，退回学校工会处理。",
+    "已与学校沟通，请学校工会跟进并答复来信人。",
+)
+FOLLOW_UP_TEXTS = (
+    "谢谢答复，希望能尽快落实。",
+    "问题到现在还没有解决，请再催一下。",
+    "补充一下：不只是我们年级，其他年级也有同样的情况。",
+)
+THANKS_TEXTS = ("收到，谢谢工会！", "已经解决了，谢谢！", "谢谢，辛苦了。")
+
+# How many messages of each category, as cumulative shares.
+_CATEGORY_CUMULATIVE = tuple(zip(FEEDBACK_CATEGORIES, (0.25, 0.5, 0.7, 0.85, 0.9, 1.0),
+                                 strict=True))
+# Status by age in days: the last weeks' cases mostly new or opened, older ones mostly closed.
+_STATUS_BY_AGE = (
+    (14, (0.45, 0.70, 0.90)),
+    (90, (0.10, 0.25, 0.60)),
+    (365, (0.03, 0.08, 0.30)),
+    (None, (0.01, 0.02, 0.08)),
+)
+# Where a case went: kept by the school's union, forwarded to the district union ("up"), sent
+# there and back ("up_down"), or sent to the district union in the first place.
+ROUTES = ("school", "up", "up_down", "district")
+_DAYS = tuple(dt.timedelta(days=n) for n in range(60))
+
+
+def pick_category(rng: random.Random) -> str:
+    u = rng.random()
+    return next(category for category, share in _CATEGORY_CUMULATIVE if u < share)
+
+
+def pick_status(rng: random.Random, age_days: int) -> str:
+    """new, opened, replied or closed; forwarding is up to the route (feedback_story)."""
+    shares = next(s for limit, s in _STATUS_BY_AGE if limit is None or age_days <= limit)
+    u = rng.random()
+    return ("new" if u < shares[0] else "opened" if u < shares[1]
+            else "replied" if u < shares[2] else "closed")
+
+
+def pick_school_route(rng: random.Random, forwarded_share: float) -> str:
+    """A school case's route; one forwarded case in eight comes back to the school."""
+    u = rng.random()
+    return ("up_down" if u < forwarded_share / 8 else "up" if u < forwarded_share
+            else "school")
+
+
+Entry = tuple[str, str | None, str, dt.date]  # kind, level, text, day
+
+
+@dataclass(frozen=True)
+class FeedbackStory:
+    status: str
+    at_district: bool
+    district_involved: bool
+    closed_on: dt.date | None
+    receipt_used_on: dt.date
+    entries: list[Entry]
+
+
+def feedback_story(rng: random.Random, category: str, route: str, status: str,
+                   sent_on: dt.date, last_day: dt.date) -> FeedbackStory:
+    """What happened to a case that ended in `status`: forwards, notes, replies and the
+    writer's answers, on days that never go back nor past last_day. A forwarded case that
+    nobody answered since is "forwarded", whatever status was asked for."""
+    forwarded = route in ("up", "up_down")
+    if forwarded and status in ("new", "opened"):
+        status = "forwarded"
+    elif not forwarded and status == "forwarded":
+        status = "opened"
+    level = "district" if route == "district" else "school"
+    entries: list[Entry] = []
+    day = used = sent_on
+
+    def later(most: int) -> dt.date:
+        return min(last_day, day + _DAYS[rng.randrange(most)])
+
+    def add(kind: str, text: str) -> None:
+        entries.append((kind, None if kind == "writer" else level, text, day))
+
+    def answer() -> None:
+        district = level == "district" and rng.random() < 0.5
+        add("public", rng.choice(DISTRICT_REPLY_TEXTS if district else REPLY_TEXTS[category]))
+
+    if forwarded:
+        day = later(7)
+        if rng.random() < 0.7:
+            add("internal", rng.choice(FORWARD_NOTES))
+        level = "district"
+        if route == "up_down":
+            day = later(10)
+            add("internal", rng.choice(RETURN_NOTES))
+            level = "school"
+    if status == "new" and rng.random() < 0.2:  # answered, then the writer wrote back
+        day = later(10)
+        answer()
+        day = used = later(10)
+        add("writer", rng.choice(FOLLOW_UP_TEXTS))
+    elif status == "opened" and rng.random() < 0.5:
+        day = later(5)
+        add("internal", rng.choice(NOTE_TEXTS))
+    elif status == "replied":
+        if rng.random() < 0.3:
+            day = later(5)
+            add("internal", rng.choice(NOTE_TEXTS))
+        day = later(15)
+        answer()
+        if rng.random() < 0.15:
+            day = used = later(10)
+            add("writer", rng.choice(FOLLOW_UP_TEXTS))
+            day = later(10)
+            answer()
+    closed_on = None
+    if status == "closed":
+        if rng.random() < 0.75:
+            if rng.random() < 0.2:
+                day = later(5)
+                add("internal", rng.choice(NOTE_TEXTS))
+            day = later(20)
+            answer()
+            if rng.random() < 0.3:
+                day = used = later(7)
+                add("writer", rng.choice(THANKS_TEXTS))
+        else:
+            day = later(20)
+            add("internal", rng.choice(CLOSING_NOTES))
+        closed_on = day = later(10)
+    if used == sent_on and entries and rng.random() < 0.5:  # the writer came to read
+        used = later(10)
+    return FeedbackStory(status, level == "district", route != "school", closed_on, used,
+                         entries)
+
+
+def load_feedback(session: Session, school_ids: list[int], *, chair: int, district: int,
+                  delegate_staff_id: int) -> None:
+    """Anonymous feedback over two years to every demo school and the district union, with
+    every status at both levels, the two DEMO_RECEIPTS, and two motion leads for the
+    `delegate` account. School-level replies are all written as the `chair` account."""
+    rng = random.Random(SEED + 5)
+    used_ids: set[int] = set()
+
+    def new_id() -> int:
+        while (value := rng.randrange(1, 2**53)) in used_ids:
+            pass
+        used_ids.add(value)
+        return value
+
+    span = (FEEDBACK_LAST_DAY - FEEDBACK_FIRST_DAY).days
+    cases: list[dict[str, object]] = []
+    messages: list[dict[str, object]] = []
+
+    def add_case(school_id: int | None, category: str, body: str, sent_on: dt.date,
+                 story: FeedbackStory, *, code: str | None = None) -> int:
+        case_id = new_id()
+        cases.append({
+            "id": case_id, "school_id": school_id, "at_district": story.at_district,
+            "district_involved": story.district_involved, "category": category,
+            "status": story.status, "body": body, "sent_on": sent_on,
+            "closed_on": story.closed_on,
+            "receipt_bucket": receipts.bucket(code) if code else f"{rng.getrandbits(32):08x}",
+            "receipt_hash": receipts.hash_code(code) if code else receipts.UNUSABLE_HASH,
+            "receipt_used_on": story.receipt_used_on})
+        for seq, (kind, level, text, day) in enumerate(story.entries, start=1):
+            author = None if kind == "writer" else district if level == "district" else chair
+            messages.append({"id": new_id(), "case_id": case_id, "seq": seq, "kind": kind,
+                             "level": level, "author_account_id": author, "body": text,
+                             "written_on": day})
+        return case_id
+
+    # The first cases of MH01 and of the district union show every status at both levels.
+    shown = {school_ids[0]: [("school", "new"), ("school", "opened"), ("school", "replied"),
+                             ("school", "closed"), ("up", "forwarded"), ("up_down", "forwarded"),
+                             ("up", "replied"), ("up", "closed")],
+             None: [("district", "new"), ("district", "opened"), ("district", "replied"),
+                    ("district", "closed")]}
+    shown_ages = {"new": 10, "opened": 20, "forwarded": 30, "replied": 60, "closed": 150}
+    lead_case, lead_day = 0, FEEDBACK_LAST_DAY  # MH01's shown closed case, made a lead
+    for school_id in [*school_ids, None]:
+        total = DISTRICT_FEEDBACK_CASES if school_id is None else rng.randint(12, 20)
+        n = 0
+        while n < total:
+            category = pick_category(rng)
+            age = int(span * rng.random() ** 2)  # busier lately, as word of the inbox spread
+            if n < len(shown.get(school_id, ())):
+                route, status = shown[school_id][n]
+                age = rng.randrange(shown_ages[status])
+            else:
+                route = ("district" if school_id is None else pick_school_route(rng, 0.15))
+                status = pick_status(rng, age)
+            sent_on = FEEDBACK_LAST_DAY - dt.timedelta(days=age)
+            story = feedback_story(rng, category, route, status, sent_on, FEEDBACK_LAST_DAY)
+            if story.closed_on and story.closed_on < FEEDBACK_PURGED_BEFORE:
+                continue
+            n += 1
+            case_id = add_case(school_id, category, rng.choice(FEEDBACK_BODIES[category]),
+                               sent_on, story)
+            if not lead_case and (school_id, route, story.status) == (school_ids[0], "school",
+                                                                      "closed"):
+                lead_case, lead_day = case_id, min(FEEDBACK_LAST_DAY, sent_on + _DAYS[7])
+
+    # The two documented receipts.
+    (first_code, _), (second_code, _) = DEMO_RECEIPTS.items()
+    sent_on = dt.date(2026, 11, 10)
+    replied = add_case(school_ids[0], "management", FEEDBACK_TEXTS["management"][0], sent_on,
+                       FeedbackStory("replied", False, False, None, sent_on, [
+                           ("internal", "school", "同类意见本学期已收到三条，拟整理成提案线索，"
+                            "交教代会代表。", dt.date(2026, 11, 12)),
+                           ("public", "school", "您好，来信已收到。工会已向校长室反映，学校同意"
+                            "从下月起把年级会和例会合并，一般事项改为书面通知。",
+                            dt.date(2026, 11, 18))]),
+                       code=first_code)
+    sent_on = dt.date(2026, 11, 23)
+    add_case(None, "pay", "区里今年的班主任津贴标准调整了吗？我们学校还是按原来的标准发放，"
+             "希望区工会帮忙了解一下。", sent_on,
+             FeedbackStory("new", True, True, None, sent_on, []), code=second_code)
+    session.execute(insert(FeedbackCase), cases)
+    session.execute(insert(FeedbackMessage), messages)
+    session.execute(insert(MotionLead), [
+        {"school_id": school_ids[0], "delegate_staff_id": delegate_staff_id,
+         "title": "关于改善教职工后勤保障的提案",
+         "reason": "教职工反映宿舍、办公室设施报修后长期得不到维修，对食堂也有意见。",
+         "suggestion": "建立后勤报修登记和限时办结制度，每学期向教代会报告后勤服务情况；"
+                       "成立有教职工代表参加的伙食管理委员会。",
+         "status": "adopted", "offered_by": chair, "offered_on": lead_day,
+         "decided_on": min(FEEDBACK_LAST_DAY, lead_day + _DAYS[5]), "case_id": lead_case},
+        {"school_id": school_ids[0], "delegate_staff_id": delegate_staff_id,
+         "title": "关于精简会议、减轻教师非教学负担的提案",
+         "reason": "每周例会、年级会、教研会较多，检查台账反复填报，挤占了备课和教研时间。",
+         "suggestion": "合并同类会议，一般事项书面通知；统一台账模板，同一材料只报一次。",
+         "status": "offered", "offered_by": chair, "offered_on": dt.date(2026, 11, 20),
+         "decided_on": None, "case_id": replied},
+    ])

@@ -1,6 +1,6 @@
 """District-scale data: `python -m seeds --scale N` fills an empty database with N times a
-large district after ten years (N=1: 300 schools, 15,000 staff). Deterministic and written in
-bulk through SQLAlchemy Core, not row by row through the ORM.
+large district after ten years (N=1: 300 schools, 15,000 staff, 150,000 feedback cases).
+Deterministic and written in bulk through SQLAlchemy Core, not row by row through the ORM.
 
 Each domain adds its own records by appending a step to `STEPS`.
 """
@@ -12,10 +12,11 @@ import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from db.feedback import FeedbackCase, FeedbackMessage
 from db.models import (
     Account,
     AccountRole,
@@ -30,21 +31,30 @@ from db.models import (
 from seeds.demo import (
     DEMO_DISTRICT_CODE,
     DEMO_PASSWORD,
+    FEEDBACK_BODIES,
+    FEEDBACK_LAST_DAY,
     SUBJECTS,
     TITLES,
     chinese_name,
+    feedback_story,
+    pick_category,
+    pick_school_route,
+    pick_status,
 )
 from services.auth import hash_password
 from services.org import DEFAULT_DEPARTMENTS
+from services.receipts import UNUSABLE_HASH
 
 SEED = 20260901
 CHUNK = 10_000
+SQLITE_CACHE_KIB = 128 * 1024
 FIRST_YEAR = 2017  # ten years of records up to 2026
 
 
 @dataclass(frozen=True)
 class Profile:
-    """How many of each thing N=1 means: a large district after ten years."""
+    """How many of each thing N=1 means: a large district after ten years. Feedback: about
+    forty cases a year for each school's union, a fifth of all cases sent to the district's."""
 
     schools: int = 300
     staff_per_school: int = 50
@@ -52,6 +62,9 @@ class Profile:
     delegates_per_term: int = 12
     terms_per_school: int = 3
     audit_entries: int = 300_000
+    feedback_cases: int = 150_000
+    feedback_district_share: float = 0.2    # sent to the district union, not a school's
+    feedback_forwarded_share: float = 0.15  # of the schools' cases, forwarded to the district
 
 
 @dataclass
@@ -206,16 +219,100 @@ def audit_history(ctx: ScaleContext) -> None:
     bulk_insert(ctx, AuditEntry.__table__, rows(), n, "audit log")
 
 
-STEPS: list[Callable[[ScaleContext], None]] = [organisation, congress, accounts, audit_history]
+def feedback(ctx: ScaleContext) -> None:
+    """Ten years of anonymous feedback, older cases mostly closed, and their conversations.
+
+    Two passes over one seeded generator, cases and then messages, so neither is held in
+    memory. No receipt works: scrypt for each case would take hours.
+    """
+    n = ctx.count(ctx.profile.feedback_cases)
+    seed = ctx.rng.getrandbits(64)
+    messages = 0
+
+    def cases() -> Iterator[dict[str, object]]:
+        nonlocal messages
+        for case, conversation in _feedback_rows(ctx, seed, n):
+            messages += len(conversation)
+            yield case
+
+    bulk_insert(ctx, FeedbackCase.__table__, cases(), n, "feedback cases")
+    bulk_insert(ctx, FeedbackMessage.__table__, (
+        message for _case, conversation in _feedback_rows(ctx, seed, n)
+        for message in conversation
+    ), messages, "feedback messages")
+
+
+_ID_PRIME = 2**53 - 111  # the largest prime below 2**53
+
+
+def _scattered_ids(rng: random.Random) -> Callable[[int], int]:
+    """Distinct ids in 1..2**53 that look random: i ↦ (a·i + b) mod p is one-to-one below
+    the prime p, so millions of them need no set to rule out a collision."""
+    a, b = rng.randrange(1, _ID_PRIME), rng.randrange(_ID_PRIME)
+    return lambda i: (a * i + b) % _ID_PRIME + 1
+
+
+def _feedback_rows(ctx: ScaleContext, seed: int, n: int
+                   ) -> Iterator[tuple[dict[str, object], list[dict[str, object]]]]:
+    """Each case's row and its messages' rows; the same seed gives the same rows."""
+    rng, p = random.Random(seed), ctx.profile
+    case_id, message_id = _scattered_ids(rng), _scattered_ids(rng)
+    ids = {name: account_id for account_id, name in ctx.usernames.items()}
+    district_author = ids["district"]
+    chairs = {sid: ids["chair" if sid == ctx.school_ids[0] else f"chair{sid}"]
+              for sid in ctx.school_ids}
+    first_day = dt.date(FIRST_YEAR, 9, 1)
+    span = (FEEDBACK_LAST_DAY - first_day).days
+    days = [FEEDBACK_LAST_DAY - dt.timedelta(days=age) for age in range(span + 1)]
+    schools, m = ctx.school_ids, 0
+    for i in range(n):
+        age = rng.randrange(span + 1)
+        if rng.random() < p.feedback_district_share:
+            school_id, route = None, "district"
+        else:
+            school_id = schools[rng.randrange(len(schools))]
+            route = pick_school_route(rng, p.feedback_forwarded_share)
+        category = pick_category(rng)
+        story = feedback_story(rng, category, route, pick_status(rng, age), days[age],
+                               FEEDBACK_LAST_DAY)
+        cid = case_id(i)
+        school_author = district_author if school_id is None else chairs[school_id]
+        conversation = []
+        for seq, (kind, level, body, day) in enumerate(story.entries, start=1):
+            author = (None if kind == "writer" else district_author if level == "district"
+                      else school_author)
+            conversation.append({"id": message_id(m), "case_id": cid, "seq": seq,
+                                 "kind": kind, "level": level, "author_account_id": author,
+                                 "body": body, "written_on": day})
+            m += 1
+        bodies = FEEDBACK_BODIES[category]
+        yield ({"id": cid, "school_id": school_id, "at_district": story.at_district,
+                "district_involved": story.district_involved, "category": category,
+                "status": story.status, "body": bodies[rng.randrange(len(bodies))],
+                "sent_on": days[age], "closed_on": story.closed_on,
+                "receipt_bucket": f"{rng.getrandbits(32):08x}", "receipt_hash": UNUSABLE_HASH,
+                "receipt_used_on": story.receipt_used_on}, conversation)
+
+
+STEPS: list[Callable[[ScaleContext], None]] = [organisation, congress, accounts, feedback,
+                                               audit_history]
 
 
 def load_scale(session: Session, scale: float, profile: Profile | None = None) -> ScaleContext:
     if scale <= 0:
         raise ValueError("scale must be positive")
     ctx = ScaleContext(session, scale, random.Random(SEED), profile or Profile())
-    for step in STEPS:
-        step(ctx)
-        session.flush()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # random keys and hashes touch index pages all over: keep more of them at hand
+        cache = session.execute(text("PRAGMA cache_size")).scalar()
+        session.execute(text(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}"))
+    try:
+        for step in STEPS:
+            step(ctx)
+            session.flush()
+    finally:
+        if sqlite:
+            session.execute(text(f"PRAGMA cache_size={int(cache)}"))
     return ctx
 
 

@@ -22,6 +22,9 @@ class PageSpec:
     allowed: tuple[str, ...]   # roles, or one of ANYONE / VISITOR_ONLY / LOGGED_IN
 
 
+# A page open to anyone keeps its file name as its URL: a fresh server, before app.py ever
+# ran, routes /<name> to pages/<name>.py itself, and a shared link must open without a
+# "page not found" dialog.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("login", "pages/login.py", "login", "page.login", ":material/login:",
              "nav.section.account", (VISITOR_ONLY,)),
@@ -29,7 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.main", (LOGGED_IN,)),
     PageSpec("staff", "pages/staff.py", "staff", "page.staff", ":material/groups:",
              "nav.section.main", ("district_admin", "school_chair")),
-    PageSpec("feedback_submit", "pages/feedback_submit.py", "feedback", "page.feedback_submit",
+    PageSpec("feedback_submit", "pages/feedback.py", "feedback", "page.feedback_submit",
              ":material/mail:", "nav.section.feedback", (ANYONE,)),
     PageSpec("feedback_reply", "pages/feedback_reply.py", "feedback_reply",
              "page.feedback_reply", ":material/forum:", "nav.section.feedback", (ANYONE,)),

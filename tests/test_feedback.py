@@ -128,7 +128,7 @@ def test_a_receipt_unused_for_a_year_stops_working(demo):
 
 
 def test_writer_sees_public_replies_but_never_internal_notes(demo):
-    code, case_id = send(demo, text="<img src=x onerror=alert(1)>")
+    _code, case_id = send(demo, text="<img src=x onerror=alert(1)>")
     chair = actor_of(demo, "chair")
     feedback.reply(demo, chair, case_id, "内部：先找总务处核实", internal=True, today=DAY)
     feedback.reply(demo, chair, case_id, "已请食堂调整口味，谢谢。", internal=False, today=DAY)

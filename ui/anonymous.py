@@ -48,7 +48,8 @@ def _session_key() -> str:
 
 
 def _address_key() -> str:
-    return client_key("address", st.context.ip_address)
+    address = st.context.ip_address
+    return client_key("address", address if isinstance(address, str) else None)
 
 
 def _recipient_key(school_id: int | None) -> str:

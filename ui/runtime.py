@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, ping, transaction
 from db.migrate import upgrade_to_head
 from services.actor import Actor
+from services.clock import local_today
 from services.errors import DomainError
 from services.i18n import DEFAULT_LANG, LANGUAGES, bilingual, t
 from services.i18n import label as catalogue_label
@@ -41,6 +42,18 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 
 def session_factory() -> sessionmaker[Session]:
     return _session_factory(database_url())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _retention_done(url: str, day: str) -> int:
+    """Once per process and local day: delete what is past its retention period."""
+    from services.retention import purge_expired
+
+    return purge_expired(_session_factory(url))
+
+
+def daily_upkeep() -> None:
+    _retention_done(database_url(), local_today().isoformat())
 
 
 def session_factory_or_stop() -> sessionmaker[Session]:
