@@ -18,8 +18,11 @@ def roles_for(spec: PageSpec) -> list[str]:
     return [r for r in spec.allowed if r in ROLE_USERS]
 
 
+ANONYMOUS_PAGES = ("feedback_submit", "feedback_reply")
+
+
 def target_ms(spec: PageSpec, role: str, scale: float) -> int:
-    if spec.key.startswith("feedback"):
+    if spec.key in ANONYMOUS_PAGES:
         return 50
     if scale >= 10 and role in DISTRICT_WIDE:
         return 500
@@ -49,7 +52,34 @@ def page_rows(*, scale: float, runs: int) -> list[dict]:
                     at.run()
                     samples.append((time.perf_counter() - t0) * 1000)
                 rows.append(_row(spec.key, role, scale, samples, target_ms(spec, role, scale)))
+        rows += action_rows(scale=scale, runs=runs)
     return rows
+
+
+def action_rows(*, scale: float, runs: int) -> list[dict]:
+    """Heavy actions: sending a message (one scrypt hash) and opening it by receipt (one
+    scrypt check), at the production cost of scrypt."""
+    import os
+
+    from db.engine import make_engine, make_sessionmaker
+    from services import feedback
+
+    os.environ.pop("UNION_RECEIPT_SCRYPT_N", None)
+    factory = make_sessionmaker(make_engine())
+    send, check = [], []
+    with factory() as session:
+        for _ in range(max(3, runs // 3)):
+            t0 = time.perf_counter()
+            code = feedback.submit_feedback(session, school_id=None, category="other",
+                                            body="benchmark message")
+            session.flush()
+            send.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            assert feedback.open_by_receipt(session, code) is not None
+            check.append((time.perf_counter() - t0) * 1000)
+        session.rollback()  # the benchmark leaves the database as it found it
+    return [_row("(send feedback)", "visitor", scale, send, 300),
+            _row("(open by receipt)", "visitor", scale, check, 300)]
 
 
 def _row(page: str, role: str, scale: float, samples: list[float], target: int) -> dict:

@@ -22,10 +22,11 @@ if receipt:
     st.success(tr("feedback.sent"))
     st.write(tr("feedback.receipt_intro"))
     st.code(receipts.display(receipt), language=None, wrap_lines=True)
+    st.caption(tr("feedback.copy_hint"))
     st.warning(tr("feedback.receipt_once"))
     st.page_link(PAGES_BY_KEY["feedback_reply"].file, label=tr("feedback.go_to_replies"),
                  icon=":material/forum:")
-    with st.expander(tr("feedback.what_is_stored")):
+    with st.container(border=True):
         st.markdown(tr("feedback.stored_list"))
     if st.button(tr("feedback.write_another"), width="stretch"):
         del st.session_state[RECEIPT_KEY]

@@ -615,13 +615,14 @@ def _month_keys(start: dt.date, end: dt.date) -> list[str]:
 # --- Retention ------------------------------------------------------------------------------
 
 def purge_closed_cases(session: Session, *, today: dt.date | None = None,
-                       days: int | None = None) -> int:
-    """Delete the cases closed more than `days` ago, with their conversations; returns how
-    many. Motion leads made of them stay, without the link."""
+                       days: int | None = None, limit: int | None = None) -> int:
+    """Delete the cases closed more than `days` ago (at most `limit` of them), with their
+    conversations; returns how many. Motion leads made of them stay, without the link."""
     days = days or feedback_retention_days()
     cutoff = (today or local_today()) - dt.timedelta(days=days)
     expired = (select(FeedbackCase.id)
-               .where(FeedbackCase.status == "closed", FeedbackCase.closed_on < cutoff))
+               .where(FeedbackCase.status == "closed", FeedbackCase.closed_on < cutoff)
+               .limit(limit))
     ids = list(session.scalars(expired))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.feedback import FeedbackCase, MotionLead
 from db.models import Account, AuditEntry, DelegateMembership, Department, School, Staff
 from services.actor import Actor, require_role
 
@@ -55,6 +56,21 @@ def home_summary(session: Session, actor: Actor) -> HomeSummary:
             select(func.count(func.distinct(DelegateMembership.staff_id)))
             .join(Staff, Staff.id == DelegateMembership.staff_id)
             .where(Staff.school_id.in_(chair_schools))) or 0
+    waiting = FeedbackCase.status.in_(("new", "opened", "forwarded"))
+    if actor.has("district_admin"):
+        counts["home.count.feedback_waiting_district"] = session.scalar(
+            select(func.count()).select_from(FeedbackCase).where(
+                FeedbackCase.at_district.is_(True), waiting)) or 0
+    if chair_schools:
+        counts["home.count.feedback_waiting_school"] = session.scalar(
+            select(func.count()).select_from(FeedbackCase).where(
+                FeedbackCase.at_district.is_(False), FeedbackCase.school_id.in_(chair_schools),
+                waiting)) or 0
+    if actor.has("delegate") and actor.staff_id is not None:
+        counts["home.count.leads_offered"] = session.scalar(
+            select(func.count()).select_from(MotionLead).where(
+                MotionLead.delegate_staff_id == actor.staff_id,
+                MotionLead.status == "offered")) or 0
     if actor.department_ids():
         counts["home.count.department_staff"] = session.scalar(
             select(func.count()).select_from(Staff).where(

@@ -19,11 +19,20 @@ from db.migrate import upgrade_to_head
 from services.config import feedback_retention_days
 from services.feedback import purge_closed_cases
 
+BATCH = 1000  # cases per transaction, so other writers never wait long for the lock
+
 
 def purge_expired(factory: sessionmaker[Session], today: dt.date | None = None) -> int:
-    """Run every retention rule in one transaction; returns how many cases were deleted."""
-    with transaction(factory) as session:
-        deleted = purge_closed_cases(session, today=today, days=feedback_retention_days())
+    """Run every retention rule, in short transactions; returns how many cases were deleted.
+    Stopping halfway loses nothing: each batch is whole, and the next run goes on."""
+    deleted = 0
+    while True:
+        with transaction(factory) as session:
+            batch = purge_closed_cases(session, today=today, days=feedback_retention_days(),
+                                       limit=BATCH)
+        deleted += batch
+        if batch < BATCH:
+            break
     engine = factory.kw["bind"]
     if deleted and engine.dialect.name == "sqlite":
         with engine.connect() as conn:

@@ -414,3 +414,44 @@ def test_two_hundred_parallel_submissions_all_stored_with_working_receipts(demo,
         opened[found.case_id] = n
     assert len(opened) == 200
     assert all(stored[case_id] == f"并发意见 {n}" for case_id, n in opened.items())
+
+
+def test_the_retention_command_deletes_in_short_batches(demo, session_factory, monkeypatch):
+    from services import retention
+
+    monkeypatch.setattr(retention, "BATCH", 2)
+    chair = actor_of(demo, "chair")
+    expired = []
+    for n in range(5):
+        _c, case_id = send(demo, text=f"早已结束的意见 {n}", day=dt.date(2030, 1, 1))
+        feedback.close_case(demo, chair, case_id, today=dt.date(2030, 1, 2))
+        expired.append(case_id)
+    demo.commit()
+    assert retention.purge_expired(session_factory, today=dt.date(2031, 1, 1)) >= 5
+    demo.expire_all()
+    assert all(demo.get(FeedbackCase, case_id) is None for case_id in expired)
+    assert retention.purge_expired(session_factory, today=dt.date(2031, 1, 1)) == 0
+
+
+def test_sqlite_overwrites_what_it_deletes(engine):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("secure_delete is SQLite's; PostgreSQL frees rows by VACUUM")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_home_counts_what_waits_for_each_union(demo):
+    from services.home import home_summary
+
+    chair, admin = actor_of(demo, "chair"), actor_of(demo, "district")
+    key_school, key_district = ("home.count.feedback_waiting_school",
+                                "home.count.feedback_waiting_district")
+    school_before = home_summary(demo, chair).counts[key_school]
+    district_before = home_summary(demo, admin).counts[key_district]
+    _c, case_id = send(demo, "MH01")
+    assert home_summary(demo, chair).counts[key_school] == school_before + 1
+    feedback.forward(demo, chair, case_id, today=DAY)
+    assert home_summary(demo, chair).counts[key_school] == school_before
+    assert home_summary(demo, admin).counts[key_district] == district_before + 1
+    feedback.reply(demo, admin, case_id, "区工会答复", internal=False, today=DAY)
+    assert home_summary(demo, admin).counts[key_district] == district_before

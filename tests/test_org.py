@@ -84,16 +84,22 @@ def test_chair_cannot_create_schools(demo):
 def test_home_counts_per_role(demo):
     chair = home_summary(demo, actor_of(demo, "chair"))
     assert chair.school_names == ["明湖区实验小学"]
-    assert chair.counts == {"home.count.school_staff": 36, "home.count.school_delegates": 10}
+    # The demo's MH01 inbox holds 5 cases new, read or handed back; the district's 15.
+    assert chair.counts == {"home.count.school_staff": 36, "home.count.school_delegates": 10,
+                            "home.count.feedback_waiting_school": 5}
     district = home_summary(demo, actor_of(demo, "district"))
     assert district.counts == {"home.count.schools": 12, "home.count.staff": 432,
                                "home.count.retired": 48, "home.count.accounts": 7,
-                               "home.count.locked": 0}
+                               "home.count.locked": 0,
+                               "home.count.feedback_waiting_district": 15}
     dept = home_summary(demo, actor_of(demo, "dept"))
     assert dept.department_names == ["教务处"]
     expected = demo.scalar(select(func.count()).select_from(Staff).where(
         Staff.department_id == next(iter(actor_of(demo, "dept").department_ids())),
         Staff.retired.is_(False)))
     assert dept.counts == {"home.count.department_staff": expected}
-    assert home_summary(demo, actor_of(demo, "delegate")).counts == {}
+    assert home_summary(demo, actor_of(demo, "delegate")).counts == {
+        "home.count.leads_offered": 1}
+    assert home_summary(demo, actor_of(demo, "delegate2")).counts == {
+        "home.count.leads_offered": 0}
     assert "home.count.audit_entries" in home_summary(demo, actor_of(demo, "auditor")).counts

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -45,15 +47,24 @@ def session_factory() -> sessionmaker[Session]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _retention_done(url: str, day: str) -> int:
-    """Once per process and local day: delete what is past its retention period."""
+def _retention_started(url: str, day: str) -> threading.Thread:
+    """Once per process and local day, in the background so no visitor waits for it: delete
+    what is past its retention period."""
     from services.retention import purge_expired
 
-    return purge_expired(_session_factory(url))
+    def run() -> None:
+        try:
+            purge_expired(_session_factory(url))
+        except Exception:  # a failed run is retried the next day; the app goes on
+            logging.getLogger(__name__).exception("retention check failed")
+
+    thread = threading.Thread(target=run, name=f"retention-{day}", daemon=True)
+    thread.start()
+    return thread
 
 
 def daily_upkeep() -> None:
-    _retention_done(database_url(), local_today().isoformat())
+    _retention_started(database_url(), local_today().isoformat())
 
 
 def session_factory_or_stop() -> sessionmaker[Session]:

@@ -46,6 +46,9 @@ def test_visitor_sends_chair_answers_visitor_reads_and_answers_back(browser: Any
         wait_idle(teacher)
         code = main.locator("[data-testid='stCode'] code").inner_text().strip()
         assert re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{4}", code), code
+        main.locator("[data-testid='stCode']").tap()  # on a phone the copy button shows
+        main.locator("[data-testid='stCode']").get_by_role(
+            "button", name="Copy to clipboard").wait_for()
         assert fits_the_phone(teacher)
 
         chair = desk.new_page()
