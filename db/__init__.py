@@ -1,5 +1,19 @@
 """The one SQL store: engine, sessions, models and migrations."""
 
+from db.competitions import (
+    AwardTier,
+    Competition,
+    CompetitionEvent,
+    Entrant,
+    Honour,
+    HonourKind,
+    Judge,
+    JudgeScore,
+    ScoreSheet,
+    Segment,
+    StandingRow,
+    SubjectGroup,
+)
 from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, transaction
 from db.feedback import FeedbackCase, FeedbackMessage, MotionLead
 from db.models import (
@@ -17,8 +31,35 @@ from db.models import (
 )
 
 __all__ = [
-    "ROLES", "Account", "AccountRole", "AuditEntry", "Base", "CongressTerm",
-    "DelegateMembership", "Department", "District", "FeedbackCase", "FeedbackMessage",
-    "MotionLead", "School", "Staff", "database_url",
-    "is_embedded", "make_engine", "make_sessionmaker", "transaction",
+    "ROLES",
+    "Account",
+    "AccountRole",
+    "AuditEntry",
+    "AwardTier",
+    "Base",
+    "Competition",
+    "CompetitionEvent",
+    "CongressTerm",
+    "DelegateMembership",
+    "Department",
+    "District",
+    "Entrant",
+    "FeedbackCase",
+    "FeedbackMessage",
+    "Honour",
+    "HonourKind",
+    "Judge",
+    "JudgeScore",
+    "MotionLead",
+    "School",
+    "ScoreSheet",
+    "Segment",
+    "Staff",
+    "StandingRow",
+    "SubjectGroup",
+    "database_url",
+    "is_embedded",
+    "make_engine",
+    "make_sessionmaker",
+    "transaction",
 ]

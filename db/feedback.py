@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models import Base
+from db.models import Base, one_of
 
 FEEDBACK_CATEGORIES = ("teaching", "logistics", "pay", "management", "ethics", "other")
 FEEDBACK_STATUSES = ("new", "opened", "forwarded", "replied", "closed")
@@ -41,17 +41,13 @@ def random_id() -> int:
     return secrets.randbelow(2**53 - 1) + 1
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class FeedbackCase(Base):
     """One anonymous message to a union and everything that follows from it."""
 
     __tablename__ = "feedback_cases"
     __table_args__ = (
-        CheckConstraint(_in("category", FEEDBACK_CATEGORIES), name="known_category"),
-        CheckConstraint(_in("status", FEEDBACK_STATUSES), name="known_status"),
+        CheckConstraint(one_of("category", FEEDBACK_CATEGORIES), name="known_category"),
+        CheckConstraint(one_of("status", FEEDBACK_STATUSES), name="known_status"),
         Index("ix_feedback_cases_school_sent", "school_id", "sent_on"),
         Index("ix_feedback_cases_district_sent", "district_involved", "sent_on"),
         Index("ix_feedback_cases_status_closed", "status", "closed_on"),
@@ -83,7 +79,7 @@ class FeedbackMessage(Base):
     __tablename__ = "feedback_messages"
     __table_args__ = (
         UniqueConstraint("case_id", "seq", name="uq_feedback_messages_case_seq"),
-        CheckConstraint(_in("kind", MESSAGE_KINDS), name="known_kind"),
+        CheckConstraint(one_of("kind", MESSAGE_KINDS), name="known_kind"),
         CheckConstraint("(kind = 'writer') = (author_account_id IS NULL)",
                         name="writer_has_no_account"),
     )
@@ -110,7 +106,7 @@ class MotionLead(Base):
 
     __tablename__ = "motion_leads"
     __table_args__ = (
-        CheckConstraint(_in("status", LEAD_STATUSES), name="known_status"),
+        CheckConstraint(one_of("status", LEAD_STATUSES), name="known_status"),
         Index("ix_motion_leads_delegate_status", "delegate_staff_id", "status"),
     )
 

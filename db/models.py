@@ -35,6 +35,11 @@ NAMING_CONVENTION = {
 ROLES = ("district_admin", "school_chair", "department_head", "delegate", "auditor")
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """A check constraint's text: the column holds one of these values."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 

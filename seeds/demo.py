@@ -1,18 +1,34 @@
 """The demo district: 12 schools, their departments, about 40 staff each, delegates, the
-demo accounts (all with the password `union-demo`) and two years of anonymous feedback.
+demo accounts (all with the password `union-demo`), two years of anonymous feedback, and two
+years of skill competitions with the honours register.
 Deterministic: a fixed random seed (only the two demo receipts' salted hashes differ)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from itertools import product
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from db.competitions import (
+    AwardTier,
+    Competition,
+    CompetitionEvent,
+    Entrant,
+    Honour,
+    HonourKind,
+    Judge,
+    JudgeScore,
+    ScoreSheet,
+    Segment,
+    StandingRow,
+    SubjectGroup,
+)
 from db.feedback import FEEDBACK_CATEGORIES, FeedbackCase, FeedbackMessage, MotionLead
 from db.models import (
     Account,
@@ -28,6 +44,7 @@ from db.models import (
 from services import receipts
 from services.auth import hash_password
 from services.org import DEFAULT_DEPARTMENTS
+from services.scoring import CENT, EntrantScores, SegmentRule, TierRule, award, cutoffs, rank
 
 DEMO_DISTRICT_CODE = "DEMO"
 DEMO_PASSWORD = "union-demo"
@@ -155,6 +172,10 @@ def load_demo(session: Session, progress: Callable[[str], None] = lambda _msg: N
     account_ids = dict(session.execute(select(Account.username, Account.id)).all())
     load_feedback(session, school_ids, chair=account_ids["chair"],
                   district=account_ids["district"], delegate_staff_id=first_staff[0][0])
+
+    progress("competitions")
+    load_competitions(session, school_ids, chair=account_ids["chair"],
+                      district=account_ids["district"], delegate_staff_id=first_staff[0][0])
     progress("done")
 
 
@@ -506,3 +527,321 @@ def load_feedback(session: Session, school_ids: list[int], *, chair: int, distri
          "status": "offered", "offered_by": chair, "offered_on": dt.date(2026, 11, 20),
          "decided_on": None, "case_id": replied},
     ])
+
+
+# --- 技能竞赛 and the honours register ----------------------------------------------------------
+# Kinds, segments, tiers and honours shared with the scale generator.
+
+SegmentSpec = tuple[str, int, int]  # name, maximum, weight; a competition's weights sum to 100
+COMPETITION_KINDS: dict[str, tuple[str, tuple[SegmentSpec, ...]]] = {
+    "基本功大赛": ("青年教师基本功大赛", (("教学设计", 20, 20), ("课堂教学", 100, 75),
+                                       ("教学反思", 5, 5))),
+    "课堂教学竞赛": ("课堂教学竞赛", (("教学设计", 20, 20), ("课堂教学", 100, 75),
+                                   ("教学反思", 5, 5))),
+    "说课": ("说课比赛", (("说教材与学情", 20, 20), ("说教法与学法", 30, 30),
+                         ("说教学过程", 50, 50))),
+    "板书": ("板书比赛", (("书写规范", 40, 40), ("板书设计", 40, 40), ("现场讲解", 10, 20))),
+    "演讲": ("师德演讲比赛", (("演讲内容", 40, 40), ("语言表达", 30, 30), ("形象风度", 10, 10),
+                             ("现场效果", 20, 20))),
+    "技能大赛": ("教学技能大赛", (("理论知识", 100, 30), ("技能操作", 100, 60), ("答辩", 10, 10))),
+    "微课": ("微课比赛", (("教学设计", 30, 30), ("视频制作", 30, 20), ("教学效果", 40, 50))),
+}
+TierSpec = tuple[str, Decimal | None, int | None]  # name, quota percent, fixed count
+QUOTA_TIERS: tuple[TierSpec, ...] = (("一等奖", Decimal(15), None), ("二等奖", Decimal(25), None),
+                                     ("三等奖", Decimal(35), None))
+COUNT_TIERS: tuple[TierSpec, ...] = (("一等奖", None, 1), ("二等奖", None, 2), ("三等奖", None, 3))
+JUDGE_ORGANISATIONS = ("市教科院", "明湖区教师发展中心", "市师范学院", "省教育科学研究院")
+# School competitions rank teachers in three broad groups.
+SUBJECT_GROUPS = {
+    **dict.fromkeys(("语文", "英语", "历史", "地理", "道德与法治"), "文科组"),
+    **dict.fromkeys(("数学", "物理", "化学", "生物", "科学", "信息技术"), "理科组"),
+    **dict.fromkeys(("体育", "音乐", "美术"), "艺体组"),
+}
+HONOUR_KINDS = ("工人先锋号", "师德标兵", "五一劳动奖章", "劳动模范", "优秀教代会代表",
+                "优秀班主任")
+HONOUR_ISSUERS = {"district": ("明湖区教育工会", "明湖区教育局"), "city": ("市总工会", "市教育局"),
+                  "province": ("省总工会", "省教育厅"), "national": ("中华全国总工会", "教育部")}
+COMPETITION_TODAY = dt.date(2026, 11, 25)
+# Judges score in tenths of a point: TENTHS[n] is n/10 with two decimals, up to 100.00.
+TENTHS = tuple(Decimal(n).scaleb(-1).quantize(CENT) for n in range(1001))
+
+
+def panel_tenths(rng: random.Random, maximum: int, level: float,
+                 leniencies: tuple[float, ...]) -> list[int]:
+    """One entrant's scores in one segment from each judge, in tenths of a point: around
+    `level` (a share of the maximum), moved by each judge's leniency, within [0, maximum]."""
+    top = maximum * 10
+    return [min(top, max(0, round(top * (level + lenient + rng.gauss(0, 0.015)))))
+            for lenient in leniencies]
+
+
+def tier_rules(tiers: tuple[TierSpec, ...]) -> list[TierRule]:
+    return [TierRule(n, name, quota, count) for n, (name, quota, count) in enumerate(tiers, 1)]
+
+
+def standing_rows(competition_id: int, rules: list[SegmentRule], tiers: tuple[TierSpec, ...],
+                  groups: Iterable[list[EntrantScores]], rounding: str = "half_up"
+                  ) -> list[dict[str, object]]:
+    """The results frozen at 公示 (StandingRow) as services.competitions freezes them: ranked
+    and awarded by services.scoring in each subject group, the competing entrants only."""
+    rules_of_tiers = tier_rules(tiers)
+    names = {tier.rank: tier.name for tier in rules_of_tiers}
+    rows: list[dict[str, object]] = []
+    for entrants in groups:
+        results, _ties = rank(entrants, rules)
+        award(results, rules_of_tiers, rounding)
+        rows += [{"competition_id": competition_id, "entrant_id": r.entrant_id, "rank": r.rank,
+                  "final": r.final, "award_rank": r.award, "award_name": names.get(r.award),
+                  "promoted": r.promoted} for r in results]
+    return rows
+
+
+@dataclass
+class DemoCompetition:
+    name: str
+    kind: str
+    year: int
+    organiser: int | None                  # a school id, None for the district union
+    held_on: dt.date
+    state: str
+    created_by: int                        # also publishes and closes it
+    entered_by: int | None                 # None: no scores yet
+    confirmed_by: int | None
+    tiers: tuple[TierSpec, ...]
+    judges: list[tuple[int | None, str, str]]  # staff id, name, organisation; the chief first
+    entrants: list[tuple[int, int, str]]       # staff id, school id, subject group
+    no_shows: frozenset[int] = frozenset()     # staff ids of entrants who did not compete
+    tie: tuple[str, int] | None = None         # (group, tier rank): a tie at that cut-off
+    leniencies: list[float] = field(default_factory=list)
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute))
+
+
+def load_competitions(session: Session, school_ids: list[int], *, chair: int, district: int,
+                      delegate_staff_id: int) -> None:
+    """Two district competitions (2025 closed, 2026 draft) and four of MH01 (2025 closed; 2026
+    published, confirmed, and a draft to be held in December, not scored yet), the others with
+    one score sheet each, the published and closed ones with their standings; the honours.
+
+    Confirmation needs a manager who did not enter the sheet. The district union has only the
+    `district` account, so its closed 2025 sheet was typed in by MH01's chair (seconded as the
+    competition's secretary) and confirmed by `district`; its 2026 sheet, entered by
+    `district` itself, waits in draft. MH01's sheets are entered by `chair` and confirmed by
+    `district`, both managers of a school competition.
+
+    The 2025 district competition holds a tie at a cut-off: in 语文, the entrants 4th and 5th
+    have the same scores, so both get 二等奖 and 三等奖 shrinks (DOMAIN.md section 4)."""
+    rng = random.Random(SEED + 6)
+    school_names = dict(session.execute(select(School.id, School.name)).all())
+    staff = session.execute(
+        select(Staff.id, Staff.school_id, Staff.name, Staff.subject, Staff.birth_date,
+               Staff.title).where(Staff.retired.is_(False)).order_by(Staff.id)).all()
+    first = school_ids[0]
+    chair_staff = session.scalar(select(Account.staff_id).where(Account.id == chair))
+    taken_names: set[str] = set()
+
+    def external(n: int) -> list[tuple[int | None, str, str]]:
+        judges: list[tuple[int | None, str, str]] = []
+        for organisation in rng.sample(JUDGE_ORGANISATIONS, n):
+            while (name := chinese_name(rng, rng.choice("FM"))) in taken_names:
+                pass
+            taken_names.add(name)
+            judges.append((None, name, organisation))
+        return judges
+
+    def staff_judges(pool: list, n: int) -> list[tuple[int | None, str, str]]:
+        picked = [row for row in rng.sample(pool, n * 2) if row.name not in taken_names][:n]
+        assert len(picked) == n
+        taken_names.update(row.name for row in picked)
+        return [(row.id, row.name, school_names[row.school_id]) for row in picked]
+
+    def entrants(pool: list, groups: dict[str, int] | None, judges: list, n: int = 0
+                 ) -> list[tuple[int, int, str]]:
+        """`groups`: subject → how many; None: n entrants grouped by SUBJECT_GROUPS."""
+        judged = {staff_id for staff_id, *_ in judges}
+        pool = [row for row in pool if row.id not in judged]
+        if groups is None:
+            picked = [(row, SUBJECT_GROUPS[row.subject]) for row in rng.sample(pool, n)]
+        else:
+            picked = []
+            for subject, count in groups.items():
+                picked += [(row, subject) for row in
+                           rng.sample([row for row in pool if row.subject == subject], count)]
+        return sorted(((row.id, row.school_id, group) for row, group in picked),
+                      key=lambda e: (e[2], e[1], e[0]))
+
+    senior = [row for row in staff if row.title in ("高级教师", "正高级教师")]
+    young = [row for row in staff if row.birth_date.year >= 1986]
+    mh01 = [row for row in staff if row.school_id == first and row.id != delegate_staff_id]
+    mh01_young = [row for row in mh01 if row.birth_date.year >= 1986]
+    chair_row = next(row for row in staff if row.id == chair_staff)
+    mh01_senior = [row for row in mh01 if row.title in ("高级教师", "正高级教师")
+                   and row.id != chair_staff]
+    delegate_row = next(row for row in staff if row.id == delegate_staff_id)
+
+    competitions = []
+    judges = external(3) + staff_judges([r for r in senior if r.school_id != first], 4)
+    district_2025 = entrants(young, {"语文": 10, "数学": 11, "英语": 9}, judges)
+    competitions.append(DemoCompetition(
+        "2025年明湖区青年教师基本功大赛", "基本功大赛", 2025, None, dt.date(2025, 10, 22),
+        "closed", district, chair, district, QUOTA_TIERS, judges, district_2025,
+        no_shows=frozenset({next(s for s, _, g in district_2025 if g == "数学")}),
+        tie=("语文", 2)))
+    judges = external(3) + staff_judges([r for r in senior if r.school_id != first], 3)
+    competitions.append(DemoCompetition(
+        "2026年明湖区课堂教学竞赛", "课堂教学竞赛", 2026, None, dt.date(2026, 11, 20),
+        "draft", district, district, None, QUOTA_TIERS, judges,
+        entrants(staff, {"语文": 9, "数学": 9, "英语": 8, "科学": 6}, judges)))
+    taken_names.clear()  # the school's panels: its own staff, the union chair among them
+    chair_judge = (chair_row.id, chair_row.name, school_names[first])
+    judges = [chair_judge, *staff_judges(mh01_senior, 3)]
+    competitions.append(DemoCompetition(
+        "2025年明湖区实验小学青年教师说课比赛", "说课", 2025, first, dt.date(2025, 4, 17),
+        "closed", chair, chair, district, COUNT_TIERS, judges,
+        [(s, school, "青年教师组") for s, school, _ in entrants(mh01_young, None, judges, 12)]))
+    taken_names.clear()
+    judges = [chair_judge, *staff_judges(mh01_senior, 4)]
+    board = entrants(mh01, None, judges, 13)
+    board = sorted([*board, (delegate_row.id, first, SUBJECT_GROUPS[delegate_row.subject])],
+                   key=lambda e: (e[2], e[0]))
+    competitions.append(DemoCompetition(
+        "2026年明湖区实验小学板书比赛", "板书", 2026, first, dt.date(2026, 11, 14),
+        "published", chair, chair, district, QUOTA_TIERS, judges, board))
+    taken_names.clear()
+    judges = staff_judges(mh01_senior, 3)
+    competitions.append(DemoCompetition(
+        "2026年明湖区实验小学微课比赛", "微课", 2026, first, dt.date(2026, 11, 19),
+        "confirmed", chair, chair, district, COUNT_TIERS, judges,
+        [(s, school, "教师组") for s, school, _ in entrants(mh01, None, judges, 10)]))
+    taken_names.clear()
+    judges = [chair_judge, *staff_judges(mh01_senior, 2)]
+    competitions.append(DemoCompetition(
+        "2026年明湖区实验小学师德演讲比赛", "演讲", 2026, first, dt.date(2026, 12, 3),
+        "draft", chair, None, None, COUNT_TIERS, judges,
+        [(s, school, "教师组") for s, school, _ in entrants(mh01, None, judges, 8)]))
+    for spec in competitions:
+        spec.leniencies = [rng.uniform(-0.03, 0.03) for _ in spec.judges]
+        _add_competition(session, rng, spec)
+    _add_honours(session, rng, staff, school_ids, school_names, district=district,
+                 named=(delegate_staff_id, chair_staff))
+
+
+def _add_competition(session: Session, rng: random.Random, spec: DemoCompetition) -> None:
+    level = "district" if spec.organiser is None else "school"
+    competition = Competition(name=spec.name, level=level, kind=spec.kind, year=spec.year,
+                              organiser_school_id=spec.organiser, held_on=spec.held_on,
+                              state=spec.state, rounding="half_up", created_by=spec.created_by,
+                              created_at=_at(spec.held_on - dt.timedelta(days=40), 9, 30))
+    session.add(competition)
+    session.flush()
+    cid = competition.id
+    groups = {name: SubjectGroup(competition_id=cid, name=name)
+              for name in dict.fromkeys(g for *_, g in spec.entrants)}
+    _, segment_specs = COMPETITION_KINDS[spec.kind]
+    segments = [Segment(competition_id=cid, name=name, max_score=Decimal(maximum),
+                        weight=Decimal(weight), position=n)
+                for n, (name, maximum, weight) in enumerate(segment_specs, start=1)]
+    judges = [Judge(competition_id=cid, staff_id=staff_id, name=name, organisation=org,
+                    chief=n == 0) for n, (staff_id, name, org) in enumerate(spec.judges)]
+    session.add_all([*groups.values(), *segments, *judges])
+    session.add_all([AwardTier(competition_id=cid, rank=n, name=name, quota_percent=quota,
+                               fixed_count=count)
+                     for n, (name, quota, count) in enumerate(spec.tiers, start=1)])
+    session.flush()
+    entrants = [Entrant(competition_id=cid, staff_id=staff_id, school_id=school_id,
+                        group_id=groups[group].id, competed=staff_id not in spec.no_shows)
+                for staff_id, school_id, group in spec.entrants]
+    session.add_all(entrants)
+
+    # The timeline: set up 40 days before, entered the day after, then two days to confirm,
+    # one to publish and the eight days of 公示 before closing.
+    day = spec.held_on
+    entered_at = _at(day + dt.timedelta(days=1), 16, 40)
+    steps = [(None, "draft", spec.created_by, _at(day - dt.timedelta(days=40), 9, 30)),
+             ("draft", "confirmed", spec.confirmed_by, _at(day + dt.timedelta(days=3), 10, 15)),
+             ("confirmed", "published", spec.created_by, _at(day + dt.timedelta(days=4), 8, 50)),
+             ("published", "closed", spec.created_by, _at(day + dt.timedelta(days=12), 17, 5))]
+    steps = steps[:1 + ("draft", "confirmed", "published", "closed").index(spec.state)]
+    session.execute(insert(CompetitionEvent), [
+        {"competition_id": cid, "at": at, "account_id": account, "from_state": before,
+         "to_state": after, "sheet_version": None if before is None else 1, "reason": None}
+        for before, after, account, at in steps])
+    if spec.entered_by is None:
+        session.flush()
+        return
+    sheet = ScoreSheet(competition_id=cid, version=1, source="seed", entered_by=spec.entered_by,
+                       entered_at=entered_at, confirmed_by=spec.confirmed_by,
+                       confirmed_at=steps[1][3] if len(steps) > 1 else None)
+    session.add(sheet)
+    session.flush()
+
+    # Scores: each entrant's level, moved a little per segment and by each judge's leniency.
+    scores: dict[int, list[list[int]]] = {}
+    for entrant in entrants:
+        if entrant.competed:
+            ability = rng.uniform(0.72, 0.93)
+            scores[entrant.id] = [panel_tenths(rng, maximum, ability + rng.gauss(0, 0.03),
+                                               tuple(spec.leniencies))
+                                  for _, maximum, _ in segment_specs]
+    rules = [SegmentRule(s.id, s.name, s.max_score, s.weight, s.position) for s in segments]
+
+    def contest(group_id: int) -> list[EntrantScores]:
+        return [EntrantScores(e.id, {rule.id: [TENTHS[v] for v in panel]
+                                     for rule, panel in zip(rules, scores[e.id], strict=True)})
+                for e in entrants if e.group_id == group_id and e.competed]
+
+    if spec.tie:  # the entrant just below the cut-off gets the scores of the one at it
+        group, tier = spec.tie
+        results, _ = rank(contest(groups[group].id), rules)
+        cut = cutoffs(len(results), tier_rules(spec.tiers))[tier - 1]
+        at_cut, below = results[cut - 1].entrant_id, results[cut].entrant_id
+        # Each segment's scores dealt to the judges in another order: the same final score
+        # and the same tie-breaks, so both share the rank at the cut-off and get the award.
+        scores[below] = [rng.sample(panel, len(panel)) for panel in scores[at_cut]]
+    session.execute(insert(JudgeScore), [
+        {"sheet_id": sheet.id, "entrant_id": entrant_id, "judge_id": judge.id,
+         "segment_id": segment.id, "score": TENTHS[value]}
+        for entrant_id, per_segment in scores.items()
+        for segment, panel in zip(segments, per_segment, strict=True)
+        for judge, value in zip(judges, panel, strict=True)])
+    if spec.state in ("published", "closed"):
+        session.execute(insert(StandingRow), standing_rows(
+            cid, rules, spec.tiers, [contest(g.id) for g in groups.values()]))
+
+
+def _add_honours(session: Session, rng: random.Random, staff: list, school_ids: list[int],
+                 school_names: dict[int, str], *, district: int,
+                 named: tuple[int, int]) -> None:
+    """The honour kinds, and honours from 2019 on: the `delegate` and the `chair` staff
+    first, a dozen other teachers, and two schools."""
+    session.execute(insert(HonourKind), [{"name": name, "active": True}
+                                         for name in HONOUR_KINDS])
+    kinds = dict(session.execute(select(HonourKind.name, HonourKind.id)).all())
+    school_of = {row.id: row.school_id for row in staff}
+    delegate_staff, chair_staff = named
+    others = rng.sample([row.id for row in staff if row.id not in named], 12)
+    given = [
+        (delegate_staff, "优秀教代会代表", "district", 2024),
+        (delegate_staff, "优秀班主任", "school", 2021),
+        (chair_staff, "师德标兵", "district", 2023),
+        *zip(others, ("师德标兵", "师德标兵", "优秀班主任", "优秀班主任", "优秀班主任",
+                      "五一劳动奖章", "五一劳动奖章", "劳动模范", "劳动模范", "优秀教代会代表",
+                      "优秀教代会代表", "师德标兵"),
+             ("district", "city", "district", "school", "district", "city", "province",
+              "city", "province", "district", "school", "district"),
+             (2019, 2022, 2020, 2024, 2025, 2021, 2024, 2020, 2025, 2026, 2023, 2026),
+             strict=True),
+    ]
+    rows = [{"kind_id": kinds[kind], "staff_id": staff_id, "school_id": None, "level": level,
+             "year": year, "recorded_by": district,
+             "issuer": (school_names[school_of[staff_id]] if level == "school"
+                        else rng.choice(HONOUR_ISSUERS[level]))}
+            for staff_id, kind, level, year in given]
+    rows += [{"kind_id": kinds["工人先锋号"], "staff_id": None, "school_id": school_id,
+              "level": level, "year": year, "issuer": issuer, "recorded_by": district}
+             for school_id, level, year, issuer in ((school_ids[0], "city", 2022, "市总工会"),
+                                                    (school_ids[4], "district", 2025,
+                                                     "明湖区教育工会"))]
+    session.execute(insert(Honour), rows)

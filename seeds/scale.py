@@ -1,5 +1,6 @@
 """District-scale data: `python -m seeds --scale N` fills an empty database with N times a
-large district after ten years (N=1: 300 schools, 15,000 staff, 150,000 feedback cases).
+large district after ten years (N=1: 300 schools, 15,000 staff, 150,000 feedback cases, about
+1,000 competitions with a million judges' scores, 20,000 honours).
 Deterministic and written in bulk through SQLAlchemy Core, not row by row through the ORM.
 
 Each domain adds its own records by appending a step to `STEPS`.
@@ -16,6 +17,20 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from db.competitions import (
+    AwardTier,
+    Competition,
+    CompetitionEvent,
+    Entrant,
+    Honour,
+    HonourKind,
+    Judge,
+    JudgeScore,
+    ScoreSheet,
+    Segment,
+    StandingRow,
+    SubjectGroup,
+)
 from db.feedback import FeedbackCase, FeedbackMessage
 from db.models import (
     Account,
@@ -29,21 +44,34 @@ from db.models import (
     Staff,
 )
 from seeds.demo import (
+    COMPETITION_KINDS,
+    COUNT_TIERS,
     DEMO_DISTRICT_CODE,
     DEMO_PASSWORD,
     FEEDBACK_BODIES,
     FEEDBACK_LAST_DAY,
+    HONOUR_ISSUERS,
+    HONOUR_KINDS,
+    JUDGE_ORGANISATIONS,
+    QUOTA_TIERS,
+    SUBJECT_GROUPS,
     SUBJECTS,
+    TENTHS,
     TITLES,
+    SegmentSpec,
+    TierSpec,
     chinese_name,
     feedback_story,
+    panel_tenths,
     pick_category,
     pick_school_route,
     pick_status,
+    standing_rows,
 )
 from services.auth import hash_password
 from services.org import DEFAULT_DEPARTMENTS
 from services.receipts import UNUSABLE_HASH
+from services.scoring import EntrantScores, SegmentRule
 
 SEED = 20260901
 CHUNK = 10_000
@@ -65,6 +93,17 @@ class Profile:
     feedback_cases: int = 150_000
     feedback_district_share: float = 0.2    # sent to the district union, not a school's
     feedback_forwarded_share: float = 0.15  # of the schools' cases, forwarded to the district
+    # Competitions: one school in three holds one a year, the district union a dozen; each
+    # competing entrant is scored by every judge in every segment, in one sheet.
+    competitions_per_school_year: float = 0.3
+    district_competitions_per_year: int = 12
+    school_competition_entrants: tuple[int, int] = (12, 30)
+    school_competition_judges: tuple[int, int] = (5, 7)
+    district_competition_entrants: tuple[int, int] = (120, 360)
+    district_competition_judges: tuple[int, int] = (5, 9)
+    competition_no_show_share: float = 0.02
+    honours: int = 20_000
+    honours_school_share: float = 0.05
 
 
 @dataclass
@@ -294,8 +333,280 @@ def _feedback_rows(ctx: ScaleContext, seed: int, n: int
                 "receipt_used_on": story.receipt_used_on}, conversation)
 
 
+# --- 技能竞赛 and honours ----------------------------------------------------------------------
+
+SCHOOL_COMPETITION_KINDS = ("说课", "板书", "演讲", "微课", "课堂教学竞赛", "基本功大赛")
+DISTRICT_COMPETITION_KINDS = ("基本功大赛", "课堂教学竞赛", "技能大赛", "说课", "微课", "演讲")
+COMPETITION_LAST_DAY = FEEDBACK_LAST_DAY  # the scale's "today" is the day after
+# Which levels each honour is given at (drawn evenly), and how often teachers get each kind.
+HONOUR_LEVELS = {
+    "工人先锋号": ("district", "district", "city", "province"),
+    "师德标兵": ("school", "district", "district", "city"),
+    "优秀班主任": ("school", "school", "district", "city"),
+    "优秀教代会代表": ("school", "district"),
+    "五一劳动奖章": ("city", "city", "province", "national"),
+    "劳动模范": ("city", "province", "province", "national"),
+}
+_TEACHER_HONOURS = ("优秀班主任",) * 7 + ("师德标兵",) * 6 + ("优秀教代会代表",) * 5 + (
+    "五一劳动奖章", "五一劳动奖章", "劳动模范")
+
+
+@dataclass
+class _Planned:
+    """One competition before it has ids."""
+
+    row: dict[str, object]
+    groups: list[str]
+    segments: tuple[SegmentSpec, ...]
+    tiers: tuple[TierSpec, ...]
+    judges: list[tuple[int | None, str, str]]     # staff id, name, organisation; chief first
+    leniencies: list[float]
+    entrants: list[tuple[int, int, int, bool]]    # staff id, school id, group index, competed
+    sheet: dict[str, object]
+    steps: list[tuple[str | None, str, int, dt.datetime]]  # from, to, account, at
+
+    @property
+    def scores(self) -> int:
+        return sum(c for *_, c in self.entrants) * len(self.judges) * len(self.segments)
+
+
+def competitions(ctx: ScaleContext) -> None:
+    """Ten years of school and district competitions, each with one score sheet. They are
+    planned first (ids come back in insertion order, the tables being empty); the scores are
+    drawn while they are written."""
+    plans = _plan_competitions(ctx)
+    ids = _insert_back(ctx, Competition.__table__, [plan.row for plan in plans],
+                       "competitions")
+    group_ids = iter(_insert_back(ctx, SubjectGroup.__table__, [
+        {"competition_id": cid, "name": name}
+        for cid, plan in zip(ids, plans, strict=True) for name in plan.groups
+    ], "competition groups"))
+    groups = [[next(group_ids) for _ in plan.groups] for plan in plans]
+    segment_ids = iter(_insert_back(ctx, Segment.__table__, [
+        {"competition_id": cid, "name": name, "max_score": maximum, "weight": weight,
+         "position": n}
+        for cid, plan in zip(ids, plans, strict=True)
+        for n, (name, maximum, weight) in enumerate(plan.segments, start=1)
+    ], "competition segments"))
+    segments = [[next(segment_ids) for _ in plan.segments] for plan in plans]
+    judge_ids = iter(_insert_back(ctx, Judge.__table__, [
+        {"competition_id": cid, "staff_id": staff_id, "name": name, "organisation": org,
+         "chief": n == 0}
+        for cid, plan in zip(ids, plans, strict=True)
+        for n, (staff_id, name, org) in enumerate(plan.judges)
+    ], "competition judges"))
+    judges = [[next(judge_ids) for _ in plan.judges] for plan in plans]
+    entrant_ids = iter(_insert_back(ctx, Entrant.__table__, [
+        {"competition_id": cid, "staff_id": staff_id, "school_id": school_id,
+         "group_id": group_ids_[group], "competed": competed}
+        for cid, plan, group_ids_ in zip(ids, plans, groups, strict=True)
+        for staff_id, school_id, group, competed in plan.entrants
+    ], "competition entrants"))
+    entrants = [[next(entrant_ids) for _ in plan.entrants] for plan in plans]
+    bulk_insert(ctx, AwardTier.__table__, (
+        {"competition_id": cid, "rank": n, "name": name, "quota_percent": quota,
+         "fixed_count": count}
+        for cid, plan in zip(ids, plans, strict=True)
+        for n, (name, quota, count) in enumerate(plan.tiers, start=1)
+    ), sum(len(plan.tiers) for plan in plans), "award tiers")
+    sheets = _insert_back(ctx, ScoreSheet.__table__, [
+        {**plan.sheet, "competition_id": cid} for cid, plan in zip(ids, plans, strict=True)
+    ], "score sheets")
+    score_rng = random.Random(ctx.rng.getrandbits(64))
+    standings: list[dict[str, object]] = []
+
+    def scores() -> Iterator[dict[str, object]]:
+        """Every judge's scores; the results of published and closed competitions are frozen
+        into `standings` on the way, as publishing does."""
+        for n, (cid, plan) in enumerate(zip(ids, plans, strict=True)):
+            leniencies = tuple(plan.leniencies)
+            frozen = plan.row["state"] in ("published", "closed")
+            contest: list[list[EntrantScores]] = [[] for _ in plan.groups]
+            for entrant_id, (_, _, group, competed) in zip(entrants[n], plan.entrants,
+                                                           strict=True):
+                if not competed:
+                    continue
+                ability = score_rng.uniform(0.70, 0.94)
+                by_segment = {}
+                for segment_id, (_, maximum, _) in zip(segments[n], plan.segments,
+                                                       strict=True):
+                    panel = [TENTHS[value] for value in panel_tenths(
+                        score_rng, maximum, ability + score_rng.gauss(0, 0.03), leniencies)]
+                    by_segment[segment_id] = panel
+                    for judge_id, score in zip(judges[n], panel, strict=True):
+                        yield {"sheet_id": sheets[n], "entrant_id": entrant_id,
+                               "judge_id": judge_id, "segment_id": segment_id,
+                               "score": score}
+                if frozen:
+                    contest[group].append(EntrantScores(entrant_id, by_segment))
+            if frozen:
+                rules = [SegmentRule(sid, name, TENTHS[maximum * 10], TENTHS[weight * 10], k)
+                         for k, (sid, (name, maximum, weight)) in enumerate(
+                             zip(segments[n], plan.segments, strict=True), start=1)]
+                standings.extend(standing_rows(cid, rules, plan.tiers, contest))
+
+    bulk_insert(ctx, JudgeScore.__table__, scores(), sum(plan.scores for plan in plans),
+                "judges' scores")
+    bulk_insert(ctx, StandingRow.__table__, standings, len(standings), "standings")
+    bulk_insert(ctx, CompetitionEvent.__table__, (
+        {"competition_id": cid, "at": at, "account_id": account, "from_state": before,
+         "to_state": after, "sheet_version": None if before is None else 1, "reason": None}
+        for cid, plan in zip(ids, plans, strict=True) for before, after, account, at in plan.steps
+    ), sum(len(plan.steps) for plan in plans), "competition events")
+
+
+def _insert_back(ctx: ScaleContext, table: Table, rows: list[dict[str, object]], label: str
+                 ) -> list[int]:
+    """Insert into an empty table and return the new ids in the order of the rows."""
+    bulk_insert(ctx, table, rows, len(rows), label)
+    ids = list(ctx.session.scalars(select(table.c.id).order_by(table.c.id)))
+    assert len(ids) == len(rows), f"{table.name} was not empty"
+    return ids
+
+
+def _plan_competitions(ctx: ScaleContext) -> list[_Planned]:
+    rng, p = ctx.rng, ctx.profile
+    staff = {sid: (school_id, name, subject) for sid, school_id, name, subject in
+             ctx.session.execute(select(Staff.id, Staff.school_id, Staff.name, Staff.subject)
+                                 .where(Staff.retired.is_(False)).order_by(Staff.id))}
+    all_staff = list(staff)
+    by_subject: dict[str, list[int]] = {}
+    for sid, (_, _, subject) in staff.items():
+        by_subject.setdefault(subject, []).append(sid)
+    school_names = dict(ctx.session.execute(select(School.id, School.name)).all())
+    ids = {name: account_id for account_id, name in ctx.usernames.items()}
+    district = ids["district"]
+    chairs = {sid: ids["chair" if sid == ctx.school_ids[0] else f"chair{sid}"]
+              for sid in ctx.school_ids}
+    years = list(range(FIRST_YEAR, COMPETITION_LAST_DAY.year + 1))
+    first_day, last_day = dt.date(FIRST_YEAR, 9, 1), COMPETITION_LAST_DAY - dt.timedelta(days=5)
+    slots: list[tuple[int, int | None]] = [
+        (year, None) for year in years for _ in range(ctx.count(p.district_competitions_per_year))]
+    slots += [(rng.choice(years), rng.choice(ctx.school_ids))
+              for _ in range(round(p.competitions_per_school_year * len(ctx.school_ids)
+                                   * len(years)))]
+    plans = []
+    for year, school in slots:
+        start = max(first_day, dt.date(year, 3, 1))
+        end = min(last_day, dt.date(year, 12, 20))
+        held_on = start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+        if school is None:
+            kind = rng.choice(DISTRICT_COMPETITION_KINDS)
+            subjects = rng.sample(SUBJECTS, rng.randint(3, 6))
+            per_group = rng.randint(*p.district_competition_entrants) // len(subjects)
+            entrants = [(sid, staff[sid][0], g)
+                        for g, subject in enumerate(subjects)
+                        for sid in rng.sample(by_subject[subject],
+                                              min(per_group, len(by_subject[subject]) // 2))]
+            groups = subjects
+            name = f"{year}年明湖区{'·'.join(subjects)}{COMPETITION_KINDS[kind][0]}"
+            n_judges = rng.randint(*p.district_competition_judges)
+            # Experts from outside (the chief first), then district staff who do not compete.
+            taken = {sid for sid, *_ in entrants}
+            names: set[tuple[str, str]] = set()
+            judges: list[tuple[int | None, str, str]] = []
+            while len(judges) < n_judges:
+                if len(judges) < n_judges - n_judges // 2:
+                    sid = None
+                    person = (chinese_name(rng, rng.choice("FM")),
+                              JUDGE_ORGANISATIONS[len(judges) % len(JUDGE_ORGANISATIONS)])
+                else:
+                    sid = rng.choice(all_staff)
+                    person = (staff[sid][1], school_names[staff[sid][0]])
+                if person not in names and (sid is None or sid not in taken):
+                    taken.add(sid)
+                    names.add(person)
+                    judges.append((sid, *person))
+            creator = manager = confirmer = district
+            entered_by = chairs[rng.choice(ctx.school_ids)]  # seconded as its secretary
+            level, tiers = "district", QUOTA_TIERS
+        else:
+            kind = rng.choice(SCHOOL_COMPETITION_KINDS)
+            pool = ctx.staff_ids[school]
+            n_judges = rng.randint(*p.school_competition_judges)
+            n = min(rng.randint(*p.school_competition_entrants), len(pool) - n_judges)
+            if n < 2:
+                continue
+            chosen = rng.sample(pool, n + n_judges)
+            groups = []
+            entrants = []
+            for sid in chosen[:n]:
+                group = SUBJECT_GROUPS[staff[sid][2]]
+                if group not in groups:
+                    groups.append(group)
+                entrants.append((sid, school, groups.index(group)))
+            first_of = {staff[sid][1]: sid for sid in reversed(chosen[n:])}  # one of a name
+            judges = [(sid, staff[sid][1], school_names[school]) for sid in chosen[n:]
+                      if first_of[staff[sid][1]] == sid]
+            name = f"{year}年{school_names[school]}{COMPETITION_KINDS[kind][0]}"
+            creator = manager = entered_by = chairs[school]
+            confirmer = district
+            level, tiers = "school", QUOTA_TIERS if n >= 20 else COUNT_TIERS
+
+        def at(day: dt.date) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randrange(60)))
+
+        day = held_on - dt.timedelta(days=rng.randint(20, 60))
+        entered = held_on + dt.timedelta(days=rng.randint(0, 3))
+        confirmed = entered + dt.timedelta(days=rng.randint(1, 5))
+        published = confirmed + dt.timedelta(days=rng.randint(1, 4))
+        closed = published + dt.timedelta(days=rng.randint(7, 21))
+        steps = [(before, after, account, at(when)) for before, after, account, when in (
+            (None, "draft", creator, day), ("draft", "confirmed", confirmer, confirmed),
+            ("confirmed", "published", manager, published),
+            ("published", "closed", manager, closed)) if when <= COMPETITION_LAST_DAY]
+        if len(steps) == 4 and rng.random() < 0.03:  # results left up, never closed
+            steps.pop()
+        state = steps[-1][1]
+        plans.append(_Planned(
+            row={"name": name, "level": level, "kind": kind, "year": year,
+                 "organiser_school_id": school, "held_on": held_on, "state": state,
+                 "rounding": "half_up", "created_by": creator, "created_at": steps[0][3]},
+            groups=groups, segments=COMPETITION_KINDS[kind][1], tiers=tiers, judges=judges,
+            leniencies=[rng.uniform(-0.03, 0.03) for _ in judges],
+            entrants=[(sid, sch, g, rng.random() >= p.competition_no_show_share)
+                      for sid, sch, g in entrants],
+            sheet={"version": 1, "source": "seed", "entered_by": entered_by,
+                   "entered_at": at(entered),
+                   "confirmed_by": None if state == "draft" else confirmer,
+                   "confirmed_at": None if state == "draft" else steps[1][3], "note": None},
+            steps=steps))
+    plans.sort(key=lambda plan: plan.row["held_on"])
+    return plans
+
+
+def honours(ctx: ScaleContext) -> None:
+    """The honour kinds and ten years of honours, mostly to teachers, some to schools."""
+    session, rng, p = ctx.session, ctx.rng, ctx.profile
+    bulk_insert(ctx, HonourKind.__table__, ({"name": name, "active": True}
+                                            for name in HONOUR_KINDS), len(HONOUR_KINDS),
+                "honour kinds")
+    kinds = dict(session.execute(select(HonourKind.name, HonourKind.id)).all())
+    school_names = dict(session.execute(select(School.id, School.name)).all())
+    district = next(i for i, name in ctx.usernames.items() if name == "district")
+    staff = [(sid, school) for school in ctx.school_ids for sid in ctx.staff_ids[school]]
+    n = ctx.count(p.honours)
+
+    def rows() -> Iterator[dict[str, object]]:
+        for _ in range(n):
+            if rng.random() < p.honours_school_share:
+                kind, staff_id, school = "工人先锋号", None, rng.choice(ctx.school_ids)
+            else:
+                kind = rng.choice(_TEACHER_HONOURS)
+                staff_id, school = rng.choice(staff)
+            level = rng.choice(HONOUR_LEVELS[kind])
+            yield {"kind_id": kinds[kind], "staff_id": staff_id,
+                   "school_id": school if staff_id is None else None, "level": level,
+                   "year": rng.randint(FIRST_YEAR, COMPETITION_LAST_DAY.year),
+                   "issuer": (school_names[school] if level == "school"
+                              else rng.choice(HONOUR_ISSUERS[level])),
+                   "recorded_by": district}
+
+    bulk_insert(ctx, Honour.__table__, rows(), n, "honours")
+
+
 STEPS: list[Callable[[ScaleContext], None]] = [organisation, congress, accounts, feedback,
-                                               audit_history]
+                                               competitions, honours, audit_history]
 
 
 def load_scale(session: Session, scale: float, profile: Profile | None = None) -> ScaleContext:

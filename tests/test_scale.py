@@ -8,6 +8,17 @@ from sqlalchemy import func, select, text
 
 from bench.__main__ import main as bench_main
 from bench.pages import roles_for, target_ms
+from db.competitions import (
+    Competition,
+    CompetitionEvent,
+    Entrant,
+    Honour,
+    HonourKind,
+    Judge,
+    JudgeScore,
+    ScoreSheet,
+    Segment,
+)
 from db.engine import make_engine, make_sessionmaker
 from db.feedback import FEEDBACK_STATUSES, FeedbackCase, FeedbackMessage
 from db.migrate import upgrade_to_head
@@ -25,6 +36,7 @@ from seeds import __main__ as seeds_main
 from seeds.scale import Profile, load_scale
 from services.access import PAGES_BY_KEY
 from services.auth import verify_login
+from tests.test_seeds import check_competitions, ranked_groups
 
 
 def count(session, model) -> int:
@@ -76,7 +88,7 @@ def test_scale_feedback(session):
 
 
 def test_scale_is_deterministic_and_consistent(databases):
-    names, feedback = [], []
+    names, feedback, scores = [], [], []
     for _ in range(2):
         engine = make_engine(databases.new_url())
         upgrade_to_head(engine)
@@ -86,6 +98,9 @@ def test_scale_is_deterministic_and_consistent(databases):
             names.append(list(s.scalars(select(Staff.name).order_by(Staff.staff_no))))
             feedback.append(s.execute(select(FeedbackCase.id, FeedbackCase.body)
                                       .order_by(FeedbackCase.id)).all())
+            scores.append(s.execute(select(JudgeScore.entrant_id, JudgeScore.judge_id,
+                                           JudgeScore.segment_id, JudgeScore.score)
+                                    .order_by(JudgeScore.id)).all())
             if engine.dialect.name == "sqlite":
                 assert s.execute(text("PRAGMA foreign_key_check")).all() == []
             # Every account's scope points into the district it belongs to.
@@ -96,6 +111,44 @@ def test_scale_is_deterministic_and_consistent(databases):
         engine.dispose()
     assert names[0] == names[1] and len(names[0]) == 150
     assert feedback[0] == feedback[1] and len(feedback[0]) == 1500
+    assert scores[0] == scores[1] and len(scores[0]) > 1000
+
+
+def test_scale_competitions(session):
+    p = Profile(audit_entries=100, feedback_cases=500)
+    load_scale(session, 0.02, p)  # 6 schools over ten years
+    session.commit()
+    competitions = session.execute(select(Competition.id, Competition.level, Competition.year,
+                                          Competition.state)).all()
+    district = [c for c in competitions if c.level == "district"]
+    assert len(district) == 10  # at least one a year
+    assert len(competitions) - len(district) == round(0.3 * 6 * 10)
+    assert {c.year for c in competitions} <= set(range(2017, 2027))
+    old = [c.state for c in competitions if c.year < 2026]
+    assert old.count("closed") > 0.8 * len(old) and "draft" not in old
+    check_competitions(session)  # weights, judges ≠ entrants, organiser's staff, one sheet …
+    # About the profile's sizes: 3–7 judges a school panel, up to 9 a district one.
+    judges = dict(session.execute(select(Judge.competition_id, func.count())
+                                  .group_by(Judge.competition_id)).all())
+    for cid, level, *_ in competitions:
+        assert (3 if level == "school" else 5) <= judges[cid] <= (7 if level == "school" else 9)
+    scores, entrants = count(session, JudgeScore), count(session, Entrant)
+    assert 15 * len(competitions) <= entrants <= 40 * len(competitions)
+    assert 5 * 3 * entrants * 0.9 <= scores <= 9 * 4 * entrants
+    assert count(session, ScoreSheet) == len(competitions)
+    assert count(session, CompetitionEvent) >= 3 * len(competitions)
+    assert session.scalar(select(func.count()).select_from(Segment)) >= 3 * len(competitions)
+    # Every competition ranks and awards through services.scoring.
+    for cid, *_ in competitions:
+        assert any(r.award for results, _ in ranked_groups(session, cid).values()
+                   for r in results)
+    assert count(session, HonourKind) == 6
+    assert count(session, Honour) == 400  # N × 20,000
+    holders = session.execute(select(Honour.staff_id, Honour.school_id)).all()
+    assert all((staff_id is None) != (school_id is None) for staff_id, school_id in holders)
+    assert 0 < sum(staff_id is None for staff_id, _ in holders) < 60
+    if session.get_bind().dialect.name == "sqlite":
+        assert session.execute(text("PRAGMA foreign_key_check")).all() == []
 
 
 def test_cli_scale_refuses_a_database_with_data(engine, session_factory, monkeypatch):

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from itertools import pairwise
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from db.competitions import (
+    AwardTier,
+    Competition,
+    CompetitionEvent,
+    Entrant,
+    Honour,
+    HonourKind,
+    Judge,
+    JudgeScore,
+    ScoreSheet,
+    Segment,
+    StandingRow,
+    SubjectGroup,
+)
 from db.feedback import FEEDBACK_STATUSES, FeedbackCase, FeedbackMessage, MotionLead
 from db.models import (
     Account,
@@ -21,6 +38,16 @@ from seeds.demo import DEMO_PASSWORD, DEMO_RECEIPTS, load_demo, wipe
 from services import receipts
 from services.auth import verify_login
 from services.feedback import open_by_receipt, writer_view
+from services.scoring import (
+    BoundaryNote,
+    EntrantScores,
+    Result,
+    SegmentRule,
+    TierRule,
+    award,
+    check_segments,
+    rank,
+)
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -62,8 +89,14 @@ def test_demo_is_deterministic(demo):
     names = list(demo.scalars(select(Staff.name).order_by(Staff.staff_no)))
     feedback = demo.execute(select(FeedbackCase.id, FeedbackCase.status, FeedbackCase.body)
                             .order_by(FeedbackCase.id)).all()
+    scores = select(Competition.name, Staff.staff_no, Judge.name, Segment.name,
+                    JudgeScore.score).select_from(JudgeScore).join(Entrant).join(
+        Staff, Staff.id == Entrant.staff_id).join(Judge).join(Segment).join(
+        Competition, Competition.id == Entrant.competition_id).order_by(JudgeScore.id)
+    competitions = demo.execute(scores).all()
     wipe(demo)
     load_demo(demo)
+    assert demo.execute(scores).all() == competitions
     assert list(demo.scalars(select(Staff.name).order_by(Staff.staff_no))) == names
     assert len(set(names)) > 300  # realistic variety, few repeats
     assert demo.execute(select(FeedbackCase.id, FeedbackCase.status, FeedbackCase.body)
@@ -168,3 +201,178 @@ def test_cli_reloads_demo_and_refuses_foreign_data(session_factory, engine, monk
     assert seeds_main.main([]) == 2  # a real district is never wiped
     with session_factory() as s:
         assert count(s, Staff) == 480
+
+
+# --- Competitions and honours ---------------------------------------------------------------
+
+def ranked_groups(session: Session, competition_id: int
+                  ) -> dict[str, tuple[list[Result], list[BoundaryNote]]]:
+    """Each subject group's ranking and award notes from the newest sheet, by services.scoring."""
+    segments = [SegmentRule(s.id, s.name, s.max_score, s.weight, s.position)
+                for s in session.scalars(select(Segment).where(
+                    Segment.competition_id == competition_id).order_by(Segment.position))]
+    tiers = [TierRule(t.rank, t.name, t.quota_percent, t.fixed_count, t.min_score)
+             for t in session.scalars(select(AwardTier).where(
+                 AwardTier.competition_id == competition_id))]
+    rounding = session.get(Competition, competition_id).rounding
+    sheet = session.scalar(select(func.max(ScoreSheet.id))
+                           .where(ScoreSheet.competition_id == competition_id))
+    scores: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for entrant_id, segment_id, score in session.execute(
+            select(JudgeScore.entrant_id, JudgeScore.segment_id, JudgeScore.score)
+            .where(JudgeScore.sheet_id == sheet)):
+        scores[entrant_id][segment_id].append(score)
+    groups: dict[str, list[EntrantScores]] = defaultdict(list)
+    for entrant_id, group in session.execute(
+            select(Entrant.id, SubjectGroup.name).join(SubjectGroup)
+            .where(Entrant.competition_id == competition_id, Entrant.competed.is_(True))
+            .order_by(Entrant.id)):
+        groups[group].append(EntrantScores(entrant_id, scores[entrant_id]))
+    ranked = {}
+    for group, entrants in groups.items():
+        results, _ties = rank(entrants, segments)
+        ranked[group] = (results, award(results, tiers, rounding))
+    return ranked
+
+
+def check_competitions(session: Session) -> None:
+    """What every seeded competition must hold, demo or scale."""
+    competitions = session.scalars(select(Competition)).all()
+    assert competitions
+    for competition in competitions:
+        check_segments([SegmentRule(s.id, s.name, s.max_score, s.weight)  # weights sum to 100
+                        for s in session.scalars(select(Segment).where(
+                            Segment.competition_id == competition.id))])
+    both = select(func.count()).select_from(Judge).join(Entrant, (
+        Entrant.competition_id == Judge.competition_id) & (Entrant.staff_id == Judge.staff_id))
+    assert session.scalar(both) == 0
+    assert session.scalar(select(func.count()).select_from(Entrant).join(Competition).where(
+        Competition.organiser_school_id.is_not(None),
+        Entrant.school_id != Competition.organiser_school_id)) == 0
+    assert session.scalar(select(func.count()).select_from(Entrant).join(
+        Staff, Staff.id == Entrant.staff_id).where(
+            (Entrant.school_id != Staff.school_id) | Staff.retired.is_(True))) == 0
+    assert session.scalar(select(func.count()).select_from(Entrant).join(SubjectGroup).where(
+        SubjectGroup.competition_id != Entrant.competition_id)) == 0
+    # One sheet each (a draft may have none yet): every competing entrant scored by every judge
+    # in every segment, within the segment's maximum; a confirmed sheet confirmed by someone
+    # who did not enter it.
+    counts = {name: dict(session.execute(select(model.competition_id, func.count())
+                                         .where(*where).group_by(model.competition_id)).all())
+              for name, model, where in (
+                  ("entrants", Entrant, (Entrant.competed.is_(True),)),
+                  ("judges", Judge, ()), ("segments", Segment, ()), ("sheets", ScoreSheet, ()))}
+    scores = dict(session.execute(select(ScoreSheet.competition_id, func.count())
+                                  .join(JudgeScore).group_by(ScoreSheet.competition_id)).all())
+    for competition in competitions:
+        cid = competition.id
+        if cid not in counts["sheets"]:
+            assert competition.state == "draft" and cid not in scores
+            continue
+        assert counts["sheets"][cid] == 1
+        assert scores[cid] == (counts["entrants"][cid] * counts["judges"][cid]
+                               * counts["segments"][cid])
+    assert session.scalar(select(func.count()).select_from(JudgeScore).join(Segment).where(
+        JudgeScore.score > Segment.max_score)) == 0
+    for state, entered_by, confirmed_by in session.execute(
+            select(Competition.state, ScoreSheet.entered_by, ScoreSheet.confirmed_by)
+            .join(ScoreSheet)):
+        assert (confirmed_by is None) == (state == "draft")
+        assert confirmed_by != entered_by
+    # Published and closed results are frozen as standings, just as services.scoring has them.
+    standings = defaultdict(dict)
+    for cid, entrant_id, *row in session.execute(
+            select(StandingRow.competition_id, StandingRow.entrant_id, StandingRow.rank,
+                   StandingRow.final, StandingRow.award_rank, StandingRow.promoted)):
+        standings[cid][entrant_id] = tuple(row)
+    for competition in competitions:
+        if competition.state in ("draft", "confirmed"):
+            assert competition.id not in standings
+            continue
+        assert standings[competition.id] == {
+            r.entrant_id: (r.rank, r.final, r.award, r.promoted)
+            for results, _ in ranked_groups(session, competition.id).values() for r in results}
+    # The history ends in the competition's state, one event per step, in order.
+    history = defaultdict(list)
+    for cid, at, before, after in session.execute(
+            select(CompetitionEvent.competition_id, CompetitionEvent.at,
+                   CompetitionEvent.from_state, CompetitionEvent.to_state)
+            .order_by(CompetitionEvent.id)):
+        history[cid].append((at, before, after))
+    states = (None, "draft", "confirmed", "published", "closed")
+    for competition in competitions:
+        events = history[competition.id]
+        assert [(b, a) for _, b, a in events] == list(pairwise(states))[
+            :states.index(competition.state)]
+        assert [at for at, *_ in events] == sorted(at for at, *_ in events)
+        assert events[-1][0].date() <= TODAY
+
+
+def test_demo_competitions(demo):
+    check_competitions(demo)
+    rows = demo.execute(select(Competition.name, Competition.year, Competition.level,
+                               Competition.state, School.code)
+                        .outerjoin(School, School.id == Competition.organiser_school_id)
+                        .order_by(Competition.id)).all()
+    assert {state for *_, state, _ in rows} == {"draft", "confirmed", "published", "closed"}
+    assert [(year, level, state, code) for _, year, level, state, code in rows] == [
+        (2025, "district", "closed", None), (2026, "district", "draft", None),
+        (2025, "school", "closed", "MH01"), (2026, "school", "published", "MH01"),
+        (2026, "school", "confirmed", "MH01"), (2026, "school", "draft", "MH01")]
+    district = demo.scalar(select(Account.id).where(Account.username == "district"))
+    for competition in demo.scalars(select(Competition)):
+        judges = demo.execute(select(Judge.staff_id, Judge.organisation, Judge.chief)
+                              .where(Judge.competition_id == competition.id)).all()
+        entrants = demo.scalars(select(Entrant.school_id)
+                                .where(Entrant.competition_id == competition.id)).all()
+        assert sum(chief for *_, chief in judges) == 1
+        if competition.organiser_school_id is None:
+            assert competition.created_by == district
+            assert 5 <= len(judges) <= 7 and 20 <= len(entrants) <= 40
+            assert len(set(entrants)) >= 5
+            staff_judges = [j for j in judges if j.staff_id is not None]
+            assert 0 < len(staff_judges) < len(judges)  # district staff and outside experts
+        else:
+            assert 3 <= len(judges) <= 5
+            assert all(staff_id is not None for staff_id, *_ in judges)
+    # Published and closed results have awards for someone.
+    closed = demo.scalar(select(Competition.id).where(Competition.state == "closed"))
+    assert any(r.award for results, _ in ranked_groups(demo, closed).values() for r in results)
+
+
+def test_demo_boundary_tie_is_promoted(demo):
+    competition = demo.scalar(select(Competition).where(
+        Competition.year == 2025, Competition.organiser_school_id.is_(None)))
+    assert competition.state == "closed"
+    promoted = [(group, note) for group, (_, notes) in ranked_groups(demo, competition.id).items()
+                for note in notes if note.promoted]
+    assert [(group, note.name, note.cutoff, note.places, note.given, note.promoted)
+            for group, note in promoted] == [("语文", "二等奖", 4, 2, 3, 1)]
+    results, notes = ranked_groups(demo, competition.id)["语文"]
+    fourth, fifth = results[3], results[4]
+    assert fourth.rank == fifth.rank == 4 and fourth.final == fifth.final
+    assert fourth.award == fifth.award == 2 and fifth.promoted
+    assert results[5].rank == 6 and notes[2].given == notes[2].places - 1  # 三等奖 shrinks
+    frozen = demo.execute(select(StandingRow.award_name, StandingRow.promoted).where(
+        StandingRow.entrant_id.in_((fourth.entrant_id, fifth.entrant_id)))
+        .order_by(StandingRow.promoted)).all()
+    assert frozen == [("二等奖", False), ("二等奖", True)]
+    # One no-show in 数学: not scored, not counted in the quota base.
+    assert demo.scalar(select(func.count()).select_from(Entrant).where(
+        Entrant.competition_id == competition.id, Entrant.competed.is_(False))) == 1
+
+
+def test_demo_honours(demo):
+    assert set(demo.scalars(select(HonourKind.name))) >= {
+        "工人先锋号", "师德标兵", "五一劳动奖章", "劳动模范", "优秀教代会代表", "优秀班主任"}
+    honours = demo.execute(select(Honour.staff_id, Honour.school_id, Honour.level, Honour.year,
+                                  Honour.issuer, Honour.recorded_by)).all()
+    assert 15 <= len(honours) <= 20
+    assert sum(school_id is not None for _, school_id, *_ in honours) == 2
+    assert {level for _, _, level, *_ in honours} >= {"school", "district", "city", "province"}
+    assert min(year for *_, year, _, _ in honours) == 2019
+    assert max(year for *_, year, _, _ in honours) == 2026
+    district = demo.scalar(select(Account.id).where(Account.username == "district"))
+    assert {recorded_by for *_, recorded_by in honours} == {district}
+    delegate = demo.scalar(select(Account.staff_id).where(Account.username == "delegate"))
+    assert sum(staff_id == delegate for staff_id, *_ in honours) >= 1
