@@ -79,7 +79,95 @@ def action_rows(*, scale: float, runs: int) -> list[dict]:
             check.append((time.perf_counter() - t0) * 1000)
         session.rollback()  # the benchmark leaves the database as it found it
     return [_row("(send feedback)", "visitor", scale, send, 300),
-            _row("(open by receipt)", "visitor", scale, check, 300)]
+            _row("(open by receipt)", "visitor", scale, check, 300),
+            *competition_rows(factory, scale=scale, runs=runs)]
+
+
+def competition_rows(factory, *, scale: float, runs: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The largest competition's results, a teacher's record, and importing a 5,000-row
+    score sheet (parsed, validated and written as a new version, then rolled back)."""
+    from sqlalchemy import func, select
+
+    from db.competitions import Entrant, JudgeScore, ScoreSheet, StandingRow
+    from services import competition_files, competitions
+    from services.auth import load_actor
+
+    rows: list[dict] = []
+    with factory() as session:
+        admin = load_actor(session, "district")
+        biggest = session.scalar(
+            select(ScoreSheet.competition_id).join(JudgeScore, JudgeScore.sheet_id
+                                                   == ScoreSheet.id)
+            .group_by(ScoreSheet.competition_id).order_by(func.count().desc()).limit(1))
+        busiest = session.scalar(
+            select(Entrant.staff_id).join(StandingRow, StandingRow.entrant_id == Entrant.id)
+            .group_by(Entrant.staff_id).order_by(func.count().desc()).limit(1))
+        if admin is None or biggest is None or busiest is None:
+            return rows
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            competitions.results(session, admin, biggest)
+            samples.append((time.perf_counter() - t0) * 1000)
+        rows.append(_row("(results of the largest competition)", "district_admin", scale,
+                         samples, 150))
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            competitions.teacher_record(session, admin, busiest)
+            samples.append((time.perf_counter() - t0) * 1000)
+        rows.append(_row("(a teacher's record)", "district_admin", scale, samples, 150))
+        # A district competition of our own with 5,000 score rows: 200 × 5 judges × 5 segments.
+        view = _import_target(session, admin)
+        if view is not None:
+            sheet = competition_files.score_template(view)
+            filled = _filled(sheet)
+            t0 = time.perf_counter()
+            parsed = competition_files.read_score_sheet(filled, view)
+            competitions.replace_sheet(session, admin, view.id, parsed)
+            rows.append(_row(f"(import {len(parsed):,} score rows)", "district_admin", scale,
+                             [(time.perf_counter() - t0) * 1000], 5000))
+        session.rollback()  # the benchmark leaves the database as it found it
+    return rows
+
+
+def _import_target(session, admin):  # type: ignore[no-untyped-def]
+    """A new district competition with 200 entrants, 5 judges and 5 segments."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from db.models import Staff
+    from services import competitions as c
+
+    staff = list(session.scalars(select(Staff.id).where(Staff.retired.is_(False))
+                                 .order_by(Staff.id).limit(200)))
+    if len(staff) < 200:
+        return None
+    new_id = c.create_competition(session, admin, c.CompetitionInput(
+        name="benchmark import", level="district", kind="benchmark", year=2026,
+        organiser_school_id=None, held_on=None,
+        segments=[c.SegmentInput(f"segment {n}", Decimal(100), Decimal(20)) for n in range(5)],
+        tiers=[c.TierInput("first", Decimal(15)), c.TierInput("second", Decimal(25))],
+        judges=[c.JudgeInput(f"judge {n}", "bench") for n in range(5)],
+        entrants=[c.EntrantInput(sid, "all") for sid in staff]))
+    return c.competition(session, admin, new_id)
+
+
+def _filled(template: bytes) -> bytes:
+    """The template with every score filled in, as a person would."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template))
+    sheet = book.worksheets[0]
+    for n, row in enumerate(sheet.iter_rows(min_row=2), start=1):
+        if row[0].value is not None:
+            row[5].value = 60 + (n * 7) % 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _row(page: str, role: str, scale: float, samples: list[float], target: int) -> dict:

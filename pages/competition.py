@@ -10,6 +10,7 @@ from services import competition_files as files
 from services import competitions as comps
 from services.clock import local_today
 from services.errors import DomainError
+from ui import cached
 from ui.competition_view import award_names, leaderboard, rules
 from ui.guard import require_login
 from ui.runtime import db, label, show_error, tr
@@ -37,7 +38,7 @@ competition_id = st.selectbox(tr("comp.open"), options=list(names), key=OPEN_KEY
 try:
     with db() as session:
         view = comps.competition(session, actor, competition_id)
-        outcome = comps.results(session, actor, competition_id)
+    outcome = cached.competition_results(actor, competition_id, view.sheet_version, view.state)
 except DomainError as error:
     show_error(error)
     st.stop()
@@ -55,6 +56,7 @@ def act(done: str, call, *args, **kwargs) -> None:  # type: ignore[no-untyped-de
     except DomainError as error:
         show_error(error)
         return
+    cached.competitions_changed()
     st.session_state[DONE_KEY] = done
     st.rerun()
 

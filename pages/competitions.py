@@ -11,6 +11,7 @@ from services import competitions as comps
 from services.access import PAGES_BY_KEY
 from services.clock import local_today
 from services.errors import DomainError
+from services.org import school_choices
 from services.scoring import DEFAULT_SEGMENTS, DEFAULT_TIERS
 from ui.guard import require_login
 from ui.runtime import db, label, show_error, tr
@@ -93,8 +94,14 @@ tiers = st.data_editor(pd.DataFrame(
         "fixed_count": st.column_config.NumberColumn(tr("comp.fixed_count"), step=1),
         "min_score": st.column_config.NumberColumn(tr("comp.min_score"), format="%.2f")})
 
+school_ids = None
+if organiser is None:  # a district competition: pick the schools first, then their staff
+    with db() as session:
+        schools = school_choices(session, actor)
+    school_ids = st.multiselect(tr("comp.entrant_schools"), options=list(schools),
+                                format_func=schools.__getitem__)
 with db() as session:
-    people = comps.entrant_choices(session, actor, organiser)
+    people = comps.entrant_choices(session, actor, organiser, school_ids=school_ids)
 labels = {text: staff_id for staff_id, text in people.items()}
 st.caption(tr("comp.judges_help"))
 staff_judges = st.multiselect(tr("comp.staff_judges"), options=list(labels))

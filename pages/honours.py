@@ -10,6 +10,7 @@ from services import competitions as comps
 from services.clock import local_today
 from services.errors import DomainError
 from services.org import school_choices
+from ui import cached
 from ui.guard import require_login
 from ui.runtime import db, label, show_error, tr
 
@@ -30,9 +31,8 @@ with medals_tab:
     year = st.selectbox(tr("comp.year"), options=[None, *range(this_year, this_year - 11, -1)],
                         format_func=lambda y: tr("comp.any_year") if y is None else str(y),
                         key="medal_year")
-    with db() as session:
-        medals = comps.medal_table(session, actor, year=year)
-        by_year = comps.results_by_school_year(session, actor)
+    medals = cached.medal_table(actor, year)
+    by_year = cached.awards_by_school_year(actor)
     if medals.empty:
         st.info(tr("honours.no_medals"))
     else:
@@ -72,8 +72,11 @@ with record_tab:
                                "issuer": tr("honours.col.issuer")})
 
 with register_tab:
+    # One year at a time: a large district records thousands of honours.
+    honour_year = st.selectbox(tr("comp.year"), options=[this_year - n for n in range(11)],
+                               key="honour_year")
+    honours = cached.honours(actor, honour_year)
     with db() as session:
-        honours = comps.list_honours(session, actor)
         kinds = comps.honour_kinds(session)
     st.dataframe(honours.drop(columns=["id"]).assign(level=honours["level"].map(level_label)),
                  hide_index=True, width="stretch", column_config={
@@ -111,6 +114,7 @@ with register_tab:
                                             staff_id=None if for_school else holder,
                                             school_id=holder if for_school else None,
                                             level=level, year=int(year), issuer=issuer)
+                    cached.competitions_changed()
                     st.success(tr("honours.recorded"))
                 except DomainError as error:
                     show_error(error)

@@ -403,9 +403,10 @@ def organiser_choices(session: Session, actor: Actor) -> dict[int | None, str]:
     return choices
 
 
-def entrant_choices(session: Session, actor: Actor, organiser_school_id: int | None
-                    ) -> dict[int, str]:
-    """Staff who may enter: the school's (not retired) staff, or the whole district's; labels
+def entrant_choices(session: Session, actor: Actor, organiser_school_id: int | None, *,
+                    school_ids: Sequence[int] | None = None) -> dict[int, str]:
+    """Staff who may enter: the school's (not retired) staff, or the whole district's (only of
+    `school_ids` when given: a large district lists too many to choose from at once); labels
     "姓名（学校 · 学科）"."""  # noqa: RUF002
     _check_organiser(session, actor, organiser_school_id)
     query = (select(Staff.id, Staff.name, School.name, Staff.subject)
@@ -416,6 +417,8 @@ def entrant_choices(session: Session, actor: Actor, organiser_school_id: int | N
         query = query.where(Staff.school_id == organiser_school_id)
     else:
         query = query.where(School.active.is_(True))
+        if school_ids is not None:
+            query = query.where(Staff.school_id.in_(list(school_ids)))
     return {sid: f"{name}（{school} · {subject}）" if subject else f"{name}（{school}）"
             for sid, name, school, subject in session.execute(query)}
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from services import audit, feedback, home, org
+from services import audit, competitions, feedback, home, org
 from services.actor import Actor
 from ui.runtime import db
 
@@ -59,3 +59,36 @@ def feedback_stats(actor: Actor, school_id: int | None, date_from: dt.date,
     with db() as session:
         return feedback.feedback_stats(session, actor, school_id=school_id,
                                        date_from=date_from, date_to=date_to)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def medal_table(actor: Actor, year: int | None) -> pd.DataFrame:
+    with db() as session:
+        return competitions.medal_table(session, actor, year=year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def awards_by_school_year(actor: Actor) -> pd.DataFrame:
+    with db() as session:
+        return competitions.results_by_school_year(session, actor)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def honours(actor: Actor, year: int | None) -> pd.DataFrame:
+    with db() as session:
+        return competitions.list_honours(session, actor, year=year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=200)
+def competition_results(actor: Actor, competition_id: int, sheet_version: int | None,
+                        state: str) -> competitions.CompetitionResults:
+    """Results change only with a new sheet version or a state change: both are in the key."""
+    with db() as session:
+        return competitions.results(session, actor, competition_id)
+
+
+def competitions_changed() -> None:
+    """After publishing, closing, reopening or recording an honour."""
+    medal_table.clear()
+    awards_by_school_year.clear()
+    honours.clear()
