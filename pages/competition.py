@@ -14,14 +14,14 @@ from ui import cached
 from ui.competition_view import award_names, leaderboard, rules
 from ui.guard import require_login
 from ui.runtime import db, label, show_error, tr
+from ui.widgets import act as run_action
+from ui.widgets import show_done
 
 OPEN_KEY = "competition_id"
-DONE_KEY = "_competition_done"
 
 actor = require_login("competition")
 st.title(tr("comp.detail_title"))
-if done := st.session_state.pop(DONE_KEY, None):
-    st.success(tr(done))
+show_done()
 
 with db() as session:
     listing = comps.list_competitions(session, actor)
@@ -50,15 +50,8 @@ st.caption(tr("comp.summary", level=label(f"comp.level.{view.level}", view.level
 
 
 def act(done: str, call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    try:
-        with db() as session:
-            call(session, actor, competition_id, *args, **kwargs)
-    except DomainError as error:
-        show_error(error)
-        return
-    cached.competitions_changed()
-    st.session_state[DONE_KEY] = done
-    st.rerun()
+    run_action(done, call, actor, competition_id, *args, changed=cached.competitions_changed,
+               **kwargs)
 
 
 tab_names = ["comp.tab.results"] + (["comp.tab.scores", "comp.tab.excel", "comp.tab.flow",

@@ -10,16 +10,15 @@ from ui.cached import feedback_changed, inbox_total
 from ui.feedback_view import conversation
 from ui.guard import require_login
 from ui.runtime import db, label, show_error, tr
-from ui.widgets import current_page, pager
+from ui.widgets import act as run_action
+from ui.widgets import current_page, pager, show_done
 
 PAGE_SIZE = 50
 CASE_KEY = "inbox_case"
-DONE_KEY = "_inbox_done"   # the confirmation to show after the rerun that follows an action
 
 actor = require_login("feedback_inbox")
 st.title(tr("inbox.title"))
-if done := st.session_state.pop(DONE_KEY, None):
-    st.success(tr(done))
+show_done()
 
 
 def status_label(status: str) -> str:
@@ -102,16 +101,7 @@ if not detail.can_act:
 
 
 def act(done: str, call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run one service action; on success confirm it after a fresh rerun."""
-    try:
-        with db() as session:
-            call(session, actor, detail.id, *args, **kwargs)
-    except DomainError as error:
-        show_error(error)
-        return
-    feedback_changed()
-    st.session_state[DONE_KEY] = done
-    st.rerun()
+    run_action(done, call, actor, detail.id, *args, changed=feedback_changed, **kwargs)
 
 
 reply_tab, note_tab, forward_tab, lead_tab, close_tab = st.tabs(
