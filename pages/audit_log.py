@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from services.audit import AuditFilter, known_actions, list_entries
+from services.audit import AuditFilter, export_xlsx, known_actions, list_entries
 from services.clock import local_today
 from ui.cached import audit_total
 from ui.guard import require_login
-from ui.runtime import db, label, tr
+from ui.runtime import db, label, lang, tr
 from ui.widgets import current_page, pager
 
 PAGE_SIZE = 50
@@ -49,3 +49,13 @@ st.dataframe(
     },
 )
 pager(total, page_size=PAGE_SIZE, key="audit_page")
+
+
+def _workbook() -> bytes:
+    with db() as session:
+        return export_xlsx(session, actor, filters=filters, lang=lang())
+
+
+st.download_button(tr("audit.export"), data=_workbook, file_name="audit-log.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   on_click="ignore", help=tr("audit.export_help"))

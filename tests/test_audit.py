@@ -85,3 +85,25 @@ def test_every_action_the_code_writes_has_a_label():
     assert len(written) >= 10
     reader = Actor(1, "auditor", "经审委员", None, (Grant("auditor"),))
     assert sorted(written - set(audit.known_actions(reader))) == []
+
+
+def test_the_auditor_exports_the_filtered_log_formula_safe(demo):
+    import io
+
+    from openpyxl import load_workbook
+
+    admin = actor_of(demo, "district")
+    audit.record(demo, admin, "school.created", "school", 1, note="=HYPERLINK(\"x\")")
+    audit.record(demo, admin, "account.created", "account", 2, after={"username": "x"})
+    demo.commit()
+    data = audit.export_xlsx(demo, actor_of(demo, "auditor"),
+                             filters=F(action="school.created"))
+    rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("时间", "操作人", "操作", "对象类型", "对象编号", "修改前", "修改后", "备注")
+    assert len(rows) == 2
+    assert rows[1][1:5] == ("district", "新增学校", "学校", "1")
+    assert rows[1][7] == "'=HYPERLINK(\"x\")"
+    english = audit.export_xlsx(demo, admin, lang="en")
+    assert load_workbook(io.BytesIO(english)).worksheets[0]["A1"].value == "When"
+    with pytest.raises(DomainError):
+        audit.export_xlsx(demo, actor_of(demo, "chair"))
