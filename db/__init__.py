@@ -16,6 +16,17 @@ from db.competitions import (
 )
 from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, transaction
 from db.feedback import FeedbackCase, FeedbackMessage, MotionLead
+from db.fund import (
+    BankCheck,
+    FundAccount,
+    FundCategory,
+    FundEntry,
+    FundImport,
+    FundVoucherCounter,
+    ReliefApplication,
+    ReliefAttachment,
+    ReliefEvent,
+)
 from db.models import (
     ROLES,
     Account,
@@ -36,6 +47,7 @@ __all__ = [
     "AccountRole",
     "AuditEntry",
     "AwardTier",
+    "BankCheck",
     "Base",
     "Competition",
     "CompetitionEvent",
@@ -46,11 +58,19 @@ __all__ = [
     "Entrant",
     "FeedbackCase",
     "FeedbackMessage",
+    "FundAccount",
+    "FundCategory",
+    "FundEntry",
+    "FundImport",
+    "FundVoucherCounter",
     "Honour",
     "HonourKind",
     "Judge",
     "JudgeScore",
     "MotionLead",
+    "ReliefApplication",
+    "ReliefAttachment",
+    "ReliefEvent",
     "School",
     "ScoreSheet",
     "Segment",

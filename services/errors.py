@@ -11,10 +11,15 @@ class DomainError(Exception):
     def __init__(self, key: str, **params: Any) -> None:
         self.key = key
         self.params = params
-        super().__init__(t(key, DEFAULT_LANG, **params))
+        super().__init__(self.message(DEFAULT_LANG))
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
-        return t(self.key, lang, **self.params)
+        # A parameter named "<name>_key" is itself a catalogue key, shown as "<name>".
+        params = dict(self.params)
+        for name, value in self.params.items():
+            if name.endswith("_key"):
+                params[name.removesuffix("_key")] = t(str(value), lang)
+        return t(self.key, lang, **params)
 
     def bilingual(self) -> str:
         return "\n\n".join(self.message(lang) for lang in LANGUAGES)

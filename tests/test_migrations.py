@@ -18,8 +18,8 @@ def test_upgrade_head_matches_models(databases):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        # The newest migration file is the head: 0003 added competitions and honours.
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        # The newest migration file is the head: 0004 added the relief fund.
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
     engine.dispose()
 
