@@ -1,18 +1,23 @@
 """The demo district: 12 schools, their departments, about 40 staff each, delegates, the
-demo accounts (all with the password `union-demo`), two years of anonymous feedback, and two
-years of skill competitions with the honours register.
+demo accounts (all with the password `union-demo`), two years of anonymous feedback, two
+years of skill competitions with the honours register, and three years of the relief fund.
 Deterministic: a fixed random seed (only the two demo receipts' salted hashes differ)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import heapq
 import random
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import product
+from itertools import count, product
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from db.competitions import (
@@ -30,6 +35,17 @@ from db.competitions import (
     SubjectGroup,
 )
 from db.feedback import FEEDBACK_CATEGORIES, FeedbackCase, FeedbackMessage, MotionLead
+from db.fund import (
+    BankCheck,
+    FundAccount,
+    FundCategory,
+    FundEntry,
+    FundImport,
+    FundVoucherCounter,
+    ReliefApplication,
+    ReliefAttachment,
+    ReliefEvent,
+)
 from db.models import (
     Account,
     AccountRole,
@@ -41,9 +57,10 @@ from db.models import (
     School,
     Staff,
 )
-from services import receipts
+from services import fund, receipts
 from services.auth import hash_password
 from services.org import DEFAULT_DEPARTMENTS
+from services.relief import valid_id_number
 from services.scoring import CENT, EntrantScores, SegmentRule, TierRule, award, cutoffs, rank
 
 DEMO_DISTRICT_CODE = "DEMO"
@@ -176,6 +193,9 @@ def load_demo(session: Session, progress: Callable[[str], None] = lambda _msg: N
     progress("competitions")
     load_competitions(session, school_ids, chair=account_ids["chair"],
                       district=account_ids["district"], delegate_staff_id=first_staff[0][0])
+
+    progress("fund")
+    load_fund(session, school_ids, accounts=account_ids)
     progress("done")
 
 
@@ -845,3 +865,655 @@ def _add_honours(session: Session, rng: random.Random, staff: list, school_ids: 
                                                     (school_ids[4], "district", 2025,
                                                      "明湖区教育工会"))]
     session.execute(insert(Honour), rows)
+
+
+# --- 特困教职工救助基金 --------------------------------------------------------------------------
+# Texts, festivals and the ledger writer shared with the scale generator.
+
+FUND_FIRST_DAY = dt.date(2024, 1, 1)
+FUND_LAST_DAY = dt.date(2026, 11, 24)
+UTC_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai; times are stored in UTC
+# 春节 and 重阳节, when the union visits staff in hardship and retired staff.
+SPRING_FESTIVAL = {2017: dt.date(2017, 1, 28), 2018: dt.date(2018, 2, 16),
+                   2019: dt.date(2019, 2, 5), 2020: dt.date(2020, 1, 25),
+                   2021: dt.date(2021, 2, 12), 2022: dt.date(2022, 2, 1),
+                   2023: dt.date(2023, 1, 22), 2024: dt.date(2024, 2, 10),
+                   2025: dt.date(2025, 1, 29), 2026: dt.date(2026, 2, 17)}
+DOUBLE_NINTH = {2017: dt.date(2017, 10, 28), 2018: dt.date(2018, 10, 17),
+                2019: dt.date(2019, 10, 7), 2020: dt.date(2020, 10, 25),
+                2021: dt.date(2021, 10, 14), 2022: dt.date(2022, 10, 4),
+                2023: dt.date(2023, 10, 23), 2024: dt.date(2024, 10, 11),
+                2025: dt.date(2025, 10, 29), 2026: dt.date(2026, 10, 18)}
+
+# Per relief category: (reason, medical details) as a filer writes them.
+RELIEF_CASES: dict[str, tuple[tuple[str, str], ...]] = {
+    "大病救助": (
+        ("本人确诊乳腺癌，已完成手术，后续需化疗六个疗程，医保报销后自付部分仍较高，家庭经济压力大，"
+         "申请大病救助。",
+         "乳腺癌（浸润性导管癌Ⅱ期），行乳腺癌改良根治术，术后化疗六周期。住院总费用约8.6万元，"
+         "医保报销后个人自付约3.2万元。"),
+        ("配偶突发脑出血，在市人民医院重症监护室抢救治疗近一个月，目前仍需康复治疗，家中孩子正读高中，"
+         "申请救助。",
+         "配偶：自发性脑出血（基底节区），血肿清除术后ICU住院26天，现转康复医院。累计费用约15万元，"
+         "自付约5.4万元。"),
+        ("本人患慢性肾功能衰竭，每周需血液透析三次，已持续两年，医疗费用负担重，申请大病救助。",
+         "慢性肾脏病5期，规律血液透析（每周3次）。全年透析及药费约9.5万元，医保报销后自付约2.1万元。"),
+        ("孩子确诊急性淋巴细胞白血病，正在省儿童医院化疗，夫妻二人轮流请假陪护，收入减少，开支很大。",
+         "子女：急性淋巴细胞白血病（B细胞型），诱导缓解化疗中，预计治疗二至三年。已发生费用约21万元，"
+         "自付约7.8万元。"),
+        ("本人甲状腺癌术后需放射性碘治疗，父亲又长期卧床，家庭负担较重，申请救助。",
+         "甲状腺乳头状癌，甲状腺全切术后行放射性碘治疗。本次住院费用3.1万元，自付1.2万元。"),
+        ("本人因急性心肌梗死入院，行心脏支架手术，术后需长期服药复查，申请大病救助。",
+         "急性ST段抬高型心肌梗死，经皮冠状动脉介入治疗，植入支架2枚。住院费用6.8万元，自付2.3万元。"),
+    ),
+    "灾害救助": (
+        ("汛期连续强降雨，家中一楼进水，家具电器全部泡坏，墙体开裂需要修缮，申请灾害救助。", ""),
+        ("台风过境时家中屋顶被掀翻，目前借住在亲戚家，房屋修缮开支较大。", ""),
+        ("老家房屋因山体滑坡受损，年迈父母无处居住，需要重新修建住房，申请救助。", ""),
+        ("邻居家失火殃及本人住房，室内物品大部分烧毁，申请灾害救助。", ""),
+    ),
+    "生活困难补助": (
+        ("配偶失业多年无固定收入，两个孩子上学，父母年老多病，家庭人均收入低于当地最低生活标准，"
+         "申请生活困难补助。", ""),
+        ("本人单亲抚养孩子，孩子需长期康复训练，每月康复费用较高，生活困难。",
+         "子女：孤独症谱系障碍，在康复机构训练，每月费用约3,500元。"),
+        ("父母均患慢性病需长期服药，本人是家中唯一收入来源，房贷压力大，申请生活困难补助。", ""),
+        ("配偶因病长期卧床失去劳动能力，家庭开支全靠本人工资，生活较为困难。",
+         "配偶：脑梗死后遗症，右侧肢体偏瘫，生活不能自理。"),
+        ("家中老人去世前住院欠下医疗费用，目前仍在偿还，家庭生活困难。", ""),
+    ),
+    "金秋助学": (
+        ("孩子今年考入大学，学费和住宿费合计约一万元，家庭经济较为困难，申请金秋助学。", ""),
+        ("孩子考上省外一所师范大学，第一年开支较大，配偶收入不稳定，申请助学补助。", ""),
+        ("两个孩子同时上学，一个读大学、一个读高中，教育支出较大，申请金秋助学。", ""),
+        ("孩子今年考入职业技术学院，家庭因病致困，申请金秋助学。", ""),
+    ),
+    "节日送温暖慰问": (
+        ("本人长期患病，家庭经济困难，春节前申请送温暖慰问。", ""),
+        ("单亲家庭，独自抚养两个孩子，春节前申请慰问。", ""),
+        ("家中有重病老人需要照料，经济较困难，申请节日慰问。", ""),
+        ("配偶去年因病去世，本人带着孩子生活，申请春节送温暖慰问。", ""),
+    ),
+    "退休教职工慰问": (
+        ("退休教师，年事已高，独自居住，重阳节前申请慰问。", ""),
+        ("退休多年，患有高血压、糖尿病等慢性病，申请重阳节慰问。", ""),
+        ("退休教职工，老伴长期住院，生活较困难，申请重阳节慰问。", ""),
+        ("退休老教师，行动不便，长期卧床，申请慰问。", ""),
+    ),
+}
+RELIEF_RETURN_NOTES = ("请补充医院出具的费用清单和医保结算单。", "请补充社区出具的家庭收入证明。",
+                       "请补充录取通知书和缴费通知复印件。", "诊断证明缺少医院盖章，请补充。")
+RELIEF_REJECT_REASONS = (
+    "经核实，申请人家庭人均收入高于困难认定标准，不符合生活困难补助条件。",
+    "该项医疗费用已由商业保险全额理赔，不再重复救助。",
+    "申请材料中的住院发票无法核实，申请人表示无法补交原件。",
+    "同一事由本年度已获学校和区工会救助，不再重复申请。",
+)
+RELIEF_CANCEL_NOTES = ("申请人已获得其他渠道救助，主动撤回申请。", "类别填错，撤回后重新申请。", "")
+SCHOOL_APPROVAL_NOTES = ("情况属实，同意上报。", "经工会委员走访核实，情况属实。", "", "")
+DISTRICT_APPROVAL_NOTES = ("同意。", "经审核，同意救助。", "", "")
+SPONSORS = ("明湖农商银行", "湖滨医药连锁有限公司", "明湖区新华书店", "金山建设集团有限公司",
+            "明湖人寿保险代理有限公司", "青松教育科技有限公司")
+PRIVATE_DONORS = ("匿名爱心人士", "校友陈先生", "爱心人士刘女士", "退休教师周老师", "家长委员会",
+                  "爱心人士王先生")
+# Whole-yuan gifts, and a few of the "lucky" amounts private donors like.
+PRIVATE_AMOUNTS_FEN = (50_000, 100_000, 200_000, 500_000, 1_000_000, 88_888, 166_600, 2_000_000)
+_ID_REGION = "330110"
+
+
+def local_at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A local wall-clock time on `day` as the naive UTC time the database stores."""
+    return dt.datetime.combine(day, dt.time(hour, minute)) - UTC_OFFSET
+
+
+def id_number(birth: dt.date, serial: int, gender: str) -> str:
+    """A 居民身份证号 with a correct check character (the serial's last digit odd for men)."""
+    serial = serial % 500 * 2 + (1 if gender == "M" else 0)
+    body = f"{_ID_REGION}{birth:%Y%m%d}{serial:03d}"
+    return next(body + c for c in "0123456789X" if valid_id_number(body + c))
+
+
+def first_free_id(session: Session, model: type[Base]) -> int:
+    return int(session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def sync_id_sequences(session: Session, *models: type[Base]) -> None:
+    """After rows inserted with ids of our choosing: PostgreSQL's sequences move past them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite takes the largest id + 1 by itself
+    for model in models:
+        table = model.__tablename__
+        session.execute(sql_text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
+
+
+class LedgerWriter:
+    """Ledger rows as services.fund posts them, written in date order: ids chosen here, so
+    an entry can point at its application and a reversal at its original before insertion;
+    vouchers 记-YYYY-NNNNNN numbered per year without gaps; every account's running balance
+    checked at each posting, so no account is ever below zero at the end of any day."""
+
+    def __init__(self, first_id: int, created_by: int) -> None:
+        self.next_id = first_id
+        self.created_by = created_by
+        self.last_voucher: dict[int, int] = {}
+        self.balance: dict[int, int] = defaultdict(int)
+        self.day = dt.date.min
+
+    def can_pay(self, account_id: int, amount_fen: int) -> bool:
+        return self.balance[account_id] >= amount_fen
+
+    def post(self, *, day: dt.date, at: dt.datetime, account_id: int, kind: str,
+             category_id: int, amount_fen: int, counterparty: str = "", memo: str = "",
+             staff_id: int | None = None, application_id: int | None = None,
+             import_id: int | None = None, reverses_id: int | None = None
+             ) -> dict[str, object]:
+        """One entry; a reversal (reverses_id) carries the negated amount of its original."""
+        if day < self.day:
+            raise ValueError(f"ledger written out of date order: {day} after {self.day}")
+        signed = amount_fen if kind == "income" else -amount_fen
+        if (amount_fen > 0) == (reverses_id is not None) or kind not in ("income", "expense"):
+            raise ValueError("an original entry is positive, its reversal negative")
+        if self.balance[account_id] + signed < 0:
+            raise ValueError(f"account {account_id} would go below zero on {day}")
+        self.day = day
+        self.balance[account_id] += signed
+        number = self.last_voucher[day.year] = self.last_voucher.get(day.year, 0) + 1
+        row = {"id": self.next_id, "voucher_no": f"记-{day.year}-{number:06d}",
+               "account_id": account_id, "kind": kind, "category_id": category_id,
+               "entry_date": day, "period": day.year * 100 + day.month,
+               "amount_fen": amount_fen, "counterparty": counterparty, "memo": memo,
+               "staff_id": staff_id, "application_id": application_id,
+               "reverses_id": reverses_id, "idempotency_key": None, "import_id": import_id,
+               "created_by": self.created_by, "created_at": at}
+        self.next_id += 1
+        return row
+
+    def reverse(self, original: dict[str, Any], *, day: dt.date, at: dt.datetime,
+                memo: str) -> dict[str, object]:
+        """冲正: the same amount negated, pointing at the original (once: the caller's care)."""
+        assert original["reverses_id"] is None and day >= original["entry_date"]
+        return self.post(day=day, at=at, account_id=original["account_id"],
+                         kind=original["kind"], category_id=original["category_id"],
+                         amount_fen=-original["amount_fen"],
+                         counterparty=original["counterparty"], memo=memo,
+                         staff_id=original["staff_id"],
+                         application_id=original["application_id"],
+                         reverses_id=original["id"])
+
+    def counters(self) -> list[dict[str, int]]:
+        return [{"year": year, "last": last} for year, last in sorted(self.last_voucher.items())]
+
+
+Step = tuple[str, str | None, str, int, dt.datetime, str | None]  # action, from, to, who, at, note
+
+
+def relief_steps(rng: random.Random, *, filed: dt.datetime, filer: int, chair: int,
+                 district: int, fate: str, last_day: dt.date) -> list[Step]:
+    """An application's history in local time, from filing to its fate (paid, returned_paid,
+    rejected_school, rejected_district, cancelled), cut at last_day: whatever had not
+    happened by then has not happened yet. A paid step's note (its voucher) comes later."""
+
+    def later(at: dt.datetime, low: int, high: int) -> dt.datetime:
+        day = at.date() + dt.timedelta(days=rng.randint(low, high))
+        return dt.datetime.combine(day, dt.time(rng.randint(8, 11), rng.randrange(60)))
+
+    at = filed
+    steps: list[Step] = [("filed", None, "draft", filer, at, "")]
+    at = at + dt.timedelta(minutes=rng.randint(3, 40)) if rng.random() < 0.7 else later(at, 1, 2)
+    steps.append(("submitted", "draft", "submitted", filer, at, ""))
+    if fate == "cancelled":
+        steps.append(("cancelled", "submitted", "cancelled", filer, later(at, 1, 6),
+                      rng.choice(RELIEF_CANCEL_NOTES)))
+    elif fate == "rejected_school":
+        steps.append(("rejected", "submitted", "rejected", chair, later(at, 2, 6),
+                      rng.choice(RELIEF_REJECT_REASONS)))
+    else:
+        if fate == "returned_paid":
+            at = later(at, 1, 4)
+            steps.append(("returned", "submitted", "returned", chair, at,
+                          rng.choice(RELIEF_RETURN_NOTES)))
+            at = later(at, 2, 6)
+            steps.append(("submitted", "returned", "submitted", filer, at, ""))
+        at = later(at, 1, 5)
+        steps.append(("school_approved", "submitted", "school_approved", chair, at,
+                      rng.choice(SCHOOL_APPROVAL_NOTES)))
+        at = later(at, 2, 7)
+        if fate == "rejected_district":
+            steps.append(("rejected", "school_approved", "rejected", district, at,
+                          rng.choice(RELIEF_REJECT_REASONS)))
+        else:
+            steps.append(("district_approved", "school_approved", "district_approved",
+                          district, at, rng.choice(DISTRICT_APPROVAL_NOTES)))
+            at = later(at, 1, 4).replace(hour=rng.randint(14, 16))
+            steps.append(("paid", "district_approved", "paid", district, at, None))
+    return [step for step in steps if step[4].date() <= last_day]
+
+
+def relief_row(app_id: int, number: str, *, school_id: int, staff_id: int, category_id: int,
+               amount_fen: int, reason: str, medical: str, id_number: str | None,
+               steps: list[Step]) -> dict[str, object]:
+    """The application as its steps left it, field by field as services.relief sets them."""
+    row: dict[str, object] = {
+        "id": app_id, "number": number, "school_id": school_id, "staff_id": staff_id,
+        "category_id": category_id, "year": steps[0][4].year, "amount_fen": amount_fen,
+        "reason": reason, "medical_details": medical, "id_number": id_number,
+        "state": steps[-1][2], "filed_by": steps[0][3], "filed_at": steps[0][4] - UTC_OFFSET,
+        "submitted_at": None, "school_approved_by": None, "school_approved_at": None,
+        "district_approved_by": None, "district_approved_at": None, "paid_by": None,
+        "paid_at": None, "paid_on": None, "decision_note": "", "idempotency_key": None}
+    for action, _before, _after, who, at, note in steps:
+        utc = at - UTC_OFFSET
+        if action == "submitted":
+            row["submitted_at"] = utc
+        elif action == "school_approved":
+            row["school_approved_by"], row["school_approved_at"] = who, utc
+        elif action == "district_approved":
+            row["district_approved_by"], row["district_approved_at"] = who, utc
+        elif action == "paid":
+            row["paid_by"], row["paid_at"], row["paid_on"] = who, utc, at.date()
+        elif action == "payment_reversed":
+            row["paid_by"] = row["paid_at"] = row["paid_on"] = None
+        elif action == "returned":
+            row["decision_note"] = note
+            row["school_approved_by"] = row["school_approved_at"] = None
+        elif action == "rejected":
+            row["decision_note"] = note
+    return row
+
+
+def relief_events(app_id: int, steps: list[Step]) -> list[dict[str, object]]:
+    return [{"application_id": app_id, "at": at - UTC_OFFSET, "account_id": who,
+             "action": action, "from_state": before, "to_state": after, "note": note or ""}
+            for action, before, after, who, at, note in steps]
+
+
+@dataclass(slots=True)
+class PlannedRelief:
+    """One application before insertion, its id chosen here; its payments once written."""
+
+    school_id: int
+    staff_id: int
+    category: str
+    amount_fen: int
+    reason: str
+    medical: str
+    id_number: str | None
+    steps: list[Step]
+    app_id: int = 0
+    number: str = ""
+    entries: list[dict[str, object]] = field(default_factory=list)
+
+
+def load_fund(session: Session, school_ids: list[int], *, accounts: dict[str, int]) -> None:
+    """Three years of the relief fund (2024-01-01 … FUND_LAST_DAY): the district's grants and
+    union funds, staff donations to their schools' sub-accounts around each autumn's 慈善一日捐,
+    gifts now and then; relief applications in every state, the paid ones paid from the
+    school's sub-account when it holds enough, else from the district fund; three reversals
+    (a grant posted twice, a mistyped donation, a payment from the wrong account); two bank
+    checks, the older agreeing with the ledger, the recent one ¥35.00 short.
+
+    Only MH01 has union officers among the demo accounts. Its applications are filed by its
+    delegates (one by `chair`) and reviewed by `chair`; the other schools' are filed by
+    `delegate2` and `delegate3` and reviewed by `chair`, standing in for those schools'
+    officers as `chair` does in the feedback demo. The district approves and pays; nobody
+    approves what they filed, and each person's yearly caps per category hold, counting
+    every application that was ever submitted."""
+    rng = random.Random(SEED + 7)
+    fund.ensure_lists(session)
+    fund.ensure_accounts(session)
+    categories = {(kind, name): cid for cid, kind, name in session.execute(
+        select(FundCategory.id, FundCategory.kind, FundCategory.name))}
+    account_of = {school_id: aid for aid, school_id in session.execute(
+        select(FundAccount.id, FundAccount.school_id))}
+    district_account = account_of.pop(None)
+    codes = dict(session.execute(select(School.id, School.code)).all())
+    district, delegate = accounts["district"], accounts["delegate"]
+    officers = set(session.scalars(select(Account.staff_id).where(Account.staff_id.is_not(None))))
+    staff = session.execute(select(Staff.id, Staff.school_id, Staff.name, Staff.gender,
+                                   Staff.birth_date, Staff.retired).order_by(Staff.id)).all()
+    person = {row.id: row for row in staff}
+    active: dict[int, list[int]] = defaultdict(list)
+    retired: dict[int, list[int]] = defaultdict(list)
+    for row in staff:
+        if row.id not in officers:  # the demo accounts' own staff get no relief
+            (retired if row.retired else active)[row.school_id].append(row.id)
+    first = school_ids[0]
+
+    reliefs = _demo_relief(rng, school_ids, accounts=accounts, person=person, active=active,
+                           retired=retired)
+    reliefs.sort(key=lambda r: r.steps[0][4])
+    for n, relief in enumerate(reliefs, start=first_free_id(session, ReliefApplication)):
+        relief.app_id = n
+        relief.number = f"{relief.steps[0][4].year}-{codes[relief.school_id]}-{n:05d}"
+
+    incomes = _demo_income(rng, school_ids, account_of=account_of,
+                           district_account=district_account, person=person, active=active)
+    # MH01's 2026 慈善一日捐 came in as an Excel list.
+    import_day = dt.date(2026, 9, 24)
+    donors = [(person[s].name, rng.randint(280, 650) * 100) for s in active[first]]
+    imported = FundImport(digest=hashlib.sha256(repr(donors).encode()).hexdigest(),
+                          filename="明湖区实验小学2026年慈善一日捐名单.xlsx", rows=len(donors),
+                          total_fen=sum(fen for _, fen in donors), imported_by=district,
+                          imported_at=local_at(import_day, 15, 40))
+    session.add(imported)
+    session.flush()
+    incomes += [(import_day, account_of[first], "教职工个人捐款", fen, name,
+                 "2026年慈善一日捐", "imported") for name, fen in donors]
+
+    # --- the ledger, in date order: income first on each day, then payments and reversals -
+    Op = tuple[dt.date, int, dt.datetime, int, str, object]
+    ops: list[Op] = []
+    tick = count()  # ties in the heap go by the order of pushing
+    for n, income in enumerate(sorted(incomes)):
+        at = local_at(income[0], 8, 30) + dt.timedelta(minutes=3 * (n % 60))
+        ops.append((income[0], 0, at, next(tick), "income", income))
+    for relief in reliefs:
+        if relief.steps[-1][0] == "paid":
+            at = relief.steps[-1][4]
+            ops.append((at.date(), 1, at - UTC_OFFSET, next(tick), "pay", relief))
+    heapq.heapify(ops)
+    ledger = LedgerWriter(first_free_id(session, FundEntry), district)
+    entries: list[dict[str, object]] = []
+    tagged: dict[str, dict[str, object]] = {}
+    mistaken: PlannedRelief | None = None
+    while ops:
+        day, _order, at, _n, what, payload = heapq.heappop(ops)
+        if what == "income":
+            _day, account, source, fen, counterparty, memo, tag = payload
+            entry = ledger.post(day=day, at=at, account_id=account, kind="income",
+                                category_id=categories["income", source], amount_fen=fen,
+                                counterparty=counterparty, memo=memo,
+                                import_id=imported.id if tag == "imported" else None)
+            entries.append(entry)
+            tagged[tag] = entry
+            if tag == "duplicate":
+                later = day + dt.timedelta(days=1)
+                heapq.heappush(ops, (later, 1, local_at(later, 9, 10), next(tick),
+                                     "reverse", ("duplicate", "重复录入同一笔财政补助，冲正")))
+            elif tag == "corrected":
+                heapq.heappush(ops, (day, 1, at + dt.timedelta(minutes=2), next(tick),
+                                     "reverse", ("typo", "金额录入错误（应为1,865.00元），冲正")))
+            continue
+        if what == "reverse":
+            tag, memo = payload
+            entries.append(ledger.reverse(tagged[tag], day=day, at=at, memo=memo))
+            continue
+        relief = payload
+        assert isinstance(relief, PlannedRelief)
+        if what == "unpay":
+            entries.append(ledger.reverse(relief.entries[-1], day=day, at=at,
+                                          memo=relief.steps[-2][5] or ""))
+            continue
+        school_account = account_of[relief.school_id]
+        from_school = ledger.can_pay(school_account, relief.amount_fen)
+        if (mistaken is None and from_school and relief.school_id != first
+                and dt.date(2025, 11, 1) <= day <= dt.date(2025, 12, 15)):
+            # Paid from the district fund by mistake; reversed and paid again the next day.
+            mistaken, from_school = relief, False
+            fixed = local_at(day + dt.timedelta(days=1), 10, 20) + UTC_OFFSET
+            relief.steps += [
+                ("payment_reversed", "paid", "district_approved", district, fixed,
+                 "付款账户选错（应从学校子账户支付），冲正后重新支付"),
+                ("paid", "district_approved", "paid", district,
+                 fixed + dt.timedelta(minutes=25), None)]
+            heapq.heappush(ops, (fixed.date(), 1, fixed - UTC_OFFSET, next(tick), "unpay",
+                                 relief))
+            heapq.heappush(ops, (fixed.date(), 1, fixed - UTC_OFFSET + dt.timedelta(
+                minutes=25), next(tick), "pay", relief))
+        elif relief is mistaken:
+            assert from_school, "paid again from the school's sub-account"
+        entry = ledger.post(day=day, at=at, kind="expense",
+                            account_id=school_account if from_school else district_account,
+                            category_id=categories["expense", relief.category],
+                            amount_fen=relief.amount_fen, counterparty=person[relief.staff_id].name,
+                            memo=relief.number, staff_id=relief.staff_id,
+                            application_id=relief.app_id)
+        relief.entries.append(entry)
+        entries.append(entry)
+    assert mistaken is not None and {"duplicate", "typo", "corrected"} <= set(tagged)
+
+    app_rows, event_rows = [], []
+    for relief in reliefs:
+        vouchers = iter([str(e["voucher_no"]) for e in relief.entries])
+        steps = [(a, b, c, d, e, next(vouchers) if a == "paid" else f)
+                 for a, b, c, d, e, f in relief.steps]
+        app_rows.append(relief_row(
+            relief.app_id, relief.number, school_id=relief.school_id, staff_id=relief.staff_id,
+            category_id=categories["expense", relief.category], amount_fen=relief.amount_fen,
+            reason=relief.reason, medical=relief.medical, id_number=relief.id_number,
+            steps=steps))
+        event_rows += relief_events(relief.app_id, steps)
+    # Core inserts: the ORM's bulk insert would split the rows by which columns are None.
+    session.execute(insert(ReliefApplication.__table__), app_rows)
+    session.execute(insert(ReliefEvent.__table__), event_rows)
+    session.execute(insert(FundEntry.__table__), [e for e in entries if e["reverses_id"] is None])
+    session.execute(insert(FundEntry.__table__),
+                    [e for e in entries if e["reverses_id"] is not None])
+    session.execute(insert(FundVoucherCounter.__table__), ledger.counters())
+    sync_id_sequences(session, ReliefApplication, FundEntry)
+
+    # Hospital papers for the application waiting for `chair`.
+    waiting = next(r for r in app_rows if r["filed_by"] == delegate and r["state"] == "submitted")
+    session.add_all([ReliefAttachment(
+        application_id=waiting["id"], filename=name, content_type="application/pdf",
+        size=len(_DEMO_PDF), data=_DEMO_PDF, uploaded_by=delegate,
+        uploaded_at=waiting["submitted_at"]) for name in ("住院费用清单.pdf", "诊断证明.pdf")])
+
+    # Reconciliation: the end of August agreed; the November check is ¥35.00 short.
+    def ledger_on(day: dt.date) -> int:
+        return sum(e["amount_fen"] * (1 if e["kind"] == "income" else -1)
+                   for e in entries if e["entry_date"] <= day)
+
+    august, november = dt.date(2026, 8, 31), dt.date(2026, 11, 20)
+    session.add_all([
+        BankCheck(checked_on=august, bank_balance_fen=ledger_on(august),
+                  ledger_balance_fen=ledger_on(august), note="8月末对账，银行对账单与账面一致。",
+                  recorded_by=district, recorded_at=local_at(dt.date(2026, 9, 1), 9, 30)),
+        BankCheck(checked_on=november, bank_balance_fen=ledger_on(november) - 3_500,
+                  ledger_balance_fen=ledger_on(november),
+                  note="银行余额比账面少35.00元，疑为跨行汇款手续费，待查。", recorded_by=district,
+                  recorded_at=local_at(dt.date(2026, 11, 21), 10, 5)),
+    ])
+    session.flush()
+
+
+def _demo_relief(rng: random.Random, school_ids: list[int], *, accounts: dict[str, int],
+                 person: dict, active: dict[int, list[int]], retired: dict[int, list[int]]
+                 ) -> list[PlannedRelief]:
+    """Three years of applications at every school, and MH01's open ones, within the
+    categories' yearly caps per person (counting every application ever submitted)."""
+    caps = {name: (cap, count) for name, _code, cap, count in fund.DEFAULT_CATEGORIES}
+    district, chair = accounts["district"], accounts["chair"]
+    delegate, delegate2, delegate3 = (accounts[n] for n in ("delegate", "delegate2", "delegate3"))
+    first = school_ids[0]
+    used: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0])
+    reliefs: list[PlannedRelief] = []
+
+    def recipient(school_id: int, category: str, year: int, amount: int) -> int | None:
+        """Someone the category's yearly caps still allow this amount for."""
+        cap, count = caps[category]
+        pool = (retired if category == "退休教职工慰问" else active)[school_id]
+        for staff_id in rng.sample(pool, len(pool)):
+            fen, n = used[staff_id, category, year]
+            if fen + amount <= cap and n < count:
+                return staff_id
+        return None
+
+    def add(school_id: int, category: str, amount: int, steps: list[Step], *,
+            staff_id: int | None = None, reason: str = "", medical: str = "") -> None:
+        year = steps[0][4].year
+        staff_id = staff_id or recipient(school_id, category, year, amount)
+        if staff_id is None:
+            return
+        case_reason, case_medical = rng.choice(RELIEF_CASES[category])
+        who = person[staff_id]
+        number = (id_number(who.birth_date, staff_id, who.gender)
+                  if category in ("大病救助", "生活困难补助", "灾害救助") else None)
+        used[staff_id, category, year][0] += amount
+        used[staff_id, category, year][1] += 1
+        reliefs.append(PlannedRelief(school_id, staff_id, category, amount,
+                                     reason or case_reason, medical if reason else case_medical,
+                                     number, steps))
+
+    def filed(school_id: int, category: str, amount: int, day: dt.date,
+              fate: str = "paid") -> None:
+        filer = accounts[rng.choice(("delegate", "delegate2", "delegate3") if school_id == first
+                                    else ("delegate2", "delegate3"))]
+        at = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randrange(60)))
+        add(school_id, category, amount, relief_steps(
+            rng, filed=at, filer=filer, chair=chair, district=district, fate=fate,
+            last_day=FUND_LAST_DAY))
+
+    def fate() -> str:
+        u = rng.random()
+        return ("returned_paid" if u < 0.07 else "rejected_school" if u < 0.11
+                else "rejected_district" if u < 0.14 else "cancelled" if u < 0.17 else "paid")
+
+    def some_day(start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+
+    for year in (2024, 2025, 2026):
+        year_end = min(dt.date(year, 12, 31), FUND_LAST_DAY - dt.timedelta(days=3))
+        for school_id in school_ids:
+            for _ in range(2):
+                filed(school_id, "节日送温暖慰问", rng.choice((500, 600, 800, 1000)) * 100,
+                      SPRING_FESTIVAL[year] - dt.timedelta(days=rng.randint(22, 30)),
+                      "paid" if rng.random() < 0.95 else "cancelled")
+            for _ in range(2):
+                filed(school_id, "退休教职工慰问", rng.choice((500, 800, 1000)) * 100,
+                      DOUBLE_NINTH[year] - dt.timedelta(days=rng.randint(18, 24)))
+            for _ in range(rng.choice((1, 1, 1, 2))):
+                filed(school_id, "金秋助学", rng.choice((1000, 1500, 2000, 3000)) * 100,
+                      some_day(dt.date(year, 8, 1), dt.date(year, 8, 25)), fate())
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                filed(school_id, "生活困难补助", rng.choice((2000, 3000, 4000, 5000)) * 100,
+                      some_day(dt.date(year, 1, 5), year_end), fate())
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                filed(school_id, "大病救助", rng.randint(5, 30) * 100_000,
+                      some_day(dt.date(year, 1, 5), year_end), fate())
+    for school_id in (school_ids[2], school_ids[5], school_ids[6]):  # the July 2024 flood
+        for _ in range(rng.randint(2, 3)):
+            filed(school_id, "灾害救助", rng.randint(3, 10) * 100_000,
+                  some_day(dt.date(2024, 7, 12), dt.date(2024, 7, 20)))
+    for _ in range(2):  # the September 2025 typhoon
+        filed(school_ids[9], "灾害救助", rng.randint(3, 8) * 100_000,
+              some_day(dt.date(2025, 9, 15), dt.date(2025, 9, 20)))
+
+    # MH01 now: an application in each open state for the demo accounts to act on, and a
+    # rejected and a cancelled one this year.
+    def story(filer: int, *moves: tuple[str, str, str, int, str, str]) -> list[Step]:
+        steps: list[Step] = [(a, b, c, d, dt.datetime.fromisoformat(e), f)
+                             for a, b, c, d, e, f in moves]
+        return [("filed", None, "draft", filer, steps[0][4] - dt.timedelta(minutes=12), ""),
+                *steps]
+
+    def mh01(category: str, amount: int, steps: list[Step], **text: str) -> None:
+        staff_id = recipient(first, category, 2026, amount)
+        assert staff_id is not None
+        add(first, category, amount, steps, staff_id=staff_id, **text)
+
+    def submitted(filer: int, at: str) -> tuple[str, str, str, int, str, str]:
+        return ("submitted", "draft", "submitted", filer, at, "")
+
+    mh01("大病救助", 1_200_000, story(delegate, submitted(delegate, "2026-11-18 15:12")))
+    mh01("生活困难补助", 300_000, story(chair, submitted(chair, "2026-11-20 10:05")),
+         reason="配偶车祸骨折住院手术，需休养三个月，家庭收入减少。<b>x</b>",
+         medical="配偶：右股骨干骨折，行切开复位内固定术，住院18天。")
+    mh01("大病救助", 800_000, story(
+        delegate2, submitted(delegate2, "2026-11-12 09:40"),
+        ("school_approved", "submitted", "school_approved", chair, "2026-11-16 16:20",
+         "经工会委员走访核实，情况属实。")))
+    mh01("生活困难补助", 400_000, story(
+        delegate3, submitted(delegate3, "2026-11-05 11:02"),
+        ("school_approved", "submitted", "school_approved", chair, "2026-11-09 14:30",
+         "情况属实，同意上报。"),
+        ("district_approved", "school_approved", "district_approved", district,
+         "2026-11-13 10:15", "经审核，同意救助。")))
+    mh01("生活困难补助", 200_000,
+         [("filed", None, "draft", delegate, dt.datetime(2026, 11, 23, 16, 45), "")])
+    mh01("大病救助", 1_500_000, story(
+        delegate, submitted(delegate, "2026-11-10 14:00"),
+        ("returned", "submitted", "returned", chair, "2026-11-14 09:30",
+         "请补充医院出具的费用清单和医保结算单。")))
+    mh01("金秋助学", 200_000, story(
+        delegate2, submitted(delegate2, "2026-08-12 10:30"),
+        ("rejected", "submitted", "rejected", chair, "2026-08-17 15:00",
+         "经核实，申请人子女今年未升学，不符合金秋助学条件。")))
+    mh01("生活困难补助", 250_000, story(
+        delegate3, submitted(delegate3, "2026-09-03 09:10"),
+        ("cancelled", "submitted", "cancelled", delegate3, "2026-09-08 11:40",
+         "申请人已获得其他渠道救助，主动撤回申请。")))
+
+    return reliefs
+
+
+def _demo_income(rng: random.Random, school_ids: list[int], *, account_of: dict[int, int],
+                 district_account: int, person: dict, active: dict[int, list[int]]
+                 ) -> list[tuple[dt.date, int, str, int, str, str, str]]:
+    """Grants, union funds, 慈善一日捐 and gifts over three years, with two mistakes tagged:
+    (day, account, source, fen, counterparty, memo, tag)."""
+    first = school_ids[0]
+
+    def some_day(start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=rng.randrange((end - start).days + 1))
+
+    incomes: list[tuple[dt.date, int, str, int, str, str, str]] = [
+        (dt.date(2024, 1, 5), district_account, "教育局补助", 20_000_000, "明湖区教育局",
+         "特困教职工救助基金设立启动资金", "")]
+    for year in (2024, 2025, 2026):
+        incomes.append((dt.date(year, 1, rng.randint(8, 15)), district_account, "工会经费拨付",
+                        rng.randint(800_000, 950_000) * 10, "明湖区教育工会",
+                        f"{year}年度工会经费拨付救助基金", ""))
+        for n, month in enumerate((1, 6), start=1):
+            incomes.append((dt.date(year, month, rng.randint(16, 26)), district_account,
+                            "教育局补助", rng.randint(30, 50) * 100_000, "明湖区教育局",
+                            f"{year}年特困教职工救助专项补助（第{n}批）", ""))
+        for month in (4, 11):
+            day = dt.date(year, month, rng.randint(3, 20))
+            if day <= FUND_LAST_DAY:
+                incomes.append((day, district_account, "财政补助",
+                                rng.randint(200, 400) * 10_000 + rng.choice((0, 0, 35_050)),
+                                "明湖区财政局", f"{year}年困难职工帮扶资金", ""))
+        for _ in range(rng.randint(2, 3)):
+            school = rng.choice((None, None, *school_ids))
+            incomes.append((some_day(dt.date(year, 1, 10), dt.date(year, 11, 20)),
+                            account_of.get(school, district_account), "单位赞助",
+                            rng.randint(1, 3) * 1_000_000, rng.choice(SPONSORS),
+                            f"{year}年爱心救助捐赠", ""))
+        for _ in range(rng.randint(3, 5)):
+            school = rng.choice((None, *school_ids))
+            incomes.append((some_day(dt.date(year, 1, 10), dt.date(year, 11, 20)),
+                            account_of.get(school, district_account), "社会爱心人士捐赠",
+                            rng.choice(PRIVATE_AMOUNTS_FEN), rng.choice(PRIVATE_DONORS),
+                            "捐赠特困教职工救助基金", ""))
+        for school_id in school_ids:  # 慈善一日捐: the whole staff, and some give more
+            if (year, school_id) == (2026, first):
+                continue  # imported from Excel, below
+            day = some_day(dt.date(year, 9, 5), dt.date(year, 9, 30))
+            incomes.append((day, account_of[school_id], "教职工个人捐款",
+                            rng.randint(950_000, 1_450_000), "全体教职工",
+                            f"{year}年慈善一日捐", ""))
+            for staff_id in rng.sample(active[school_id], rng.randint(2, 4)):
+                incomes.append((day + dt.timedelta(days=rng.randint(0, 10)),
+                                account_of[school_id], "教职工个人捐款",
+                                rng.choice((20_000, 30_000, 50_000, 100_000, 200_000)),
+                                person[staff_id].name, f"{year}年慈善一日捐（个人加捐）", ""))
+    # A grant posted twice (the second reversed the next day); a gift typed ten times too
+    # large (reversed two days later, when the right amount was posted).
+    twice = next(i for i in sorted(incomes) if i[2] == "财政补助" and i[0].year == 2025)
+    incomes.append((*twice[:6], "duplicate"))
+    typo_school, typo_day = school_ids[4], dt.date(2024, 10, 16)
+    giver = person[active[typo_school][0]].name
+    incomes.append((typo_day, account_of[typo_school], "教职工个人捐款", 1_865_000, giver,
+                    "2024年慈善一日捐（个人加捐）", "typo"))
+    incomes.append((typo_day + dt.timedelta(days=2), account_of[typo_school], "教职工个人捐款",
+                    186_500, giver, "2024年慈善一日捐（个人加捐）", "corrected"))
+    return incomes
+
+
+# A one-page PDF: enough for the attachment list and the download button.
+_DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")

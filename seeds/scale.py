@@ -1,6 +1,7 @@
 """District-scale data: `python -m seeds --scale N` fills an empty database with N times a
 large district after ten years (N=1: 300 schools, 15,000 staff, 150,000 feedback cases, about
-1,000 competitions with a million judges' scores, 20,000 honours).
+1,000 competitions with a million judges' scores, 20,000 honours, and a relief fund of about
+500,000 ledger entries and 36,000 relief applications).
 Deterministic and written in bulk through SQLAlchemy Core, not row by row through the ORM.
 
 Each domain adds its own records by appending a step to `STEPS`.
@@ -9,9 +10,11 @@ Each domain adds its own records by appending a step to `STEPS`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
@@ -32,6 +35,15 @@ from db.competitions import (
     SubjectGroup,
 )
 from db.feedback import FeedbackCase, FeedbackMessage
+from db.fund import (
+    BankCheck,
+    FundAccount,
+    FundCategory,
+    FundEntry,
+    FundVoucherCounter,
+    ReliefApplication,
+    ReliefEvent,
+)
 from db.models import (
     Account,
     AccountRole,
@@ -48,27 +60,47 @@ from seeds.demo import (
     COUNT_TIERS,
     DEMO_DISTRICT_CODE,
     DEMO_PASSWORD,
+    DOUBLE_NINTH,
     FEEDBACK_BODIES,
     FEEDBACK_LAST_DAY,
     HONOUR_ISSUERS,
     HONOUR_KINDS,
     JUDGE_ORGANISATIONS,
+    PRIVATE_AMOUNTS_FEN,
+    PRIVATE_DONORS,
     QUOTA_TIERS,
+    RELIEF_CANCEL_NOTES,
+    RELIEF_CASES,
+    RELIEF_REJECT_REASONS,
+    RELIEF_RETURN_NOTES,
+    SPONSORS,
+    SPRING_FESTIVAL,
     SUBJECT_GROUPS,
     SUBJECTS,
     TENTHS,
     TITLES,
+    UTC_OFFSET,
+    LedgerWriter,
+    PlannedRelief,
     SegmentSpec,
     TierSpec,
     chinese_name,
     feedback_story,
+    first_free_id,
+    id_number,
+    local_at,
     panel_tenths,
     pick_category,
     pick_school_route,
     pick_status,
+    relief_events,
+    relief_row,
+    relief_steps,
     standing_rows,
+    sync_id_sequences,
 )
 from services.auth import hash_password
+from services.fund import DEFAULT_CATEGORIES, ensure_accounts, ensure_lists
 from services.org import DEFAULT_DEPARTMENTS
 from services.receipts import UNUSABLE_HASH
 from services.scoring import EntrantScores, SegmentRule
@@ -104,6 +136,13 @@ class Profile:
     competition_no_show_share: float = 0.02
     honours: int = 20_000
     honours_school_share: float = 0.05
+    # The relief fund: staff give a day's pay each September (慈善一日捐) and some give every
+    # month from their pay; each school files about a dozen relief applications a year.
+    fund_one_day_share: float = 0.9
+    fund_monthly_donor_share: float = 0.23
+    fund_applications_per_school_year: tuple[int, int] = (8, 16)
+    fund_duplicate_share: float = 0.0005    # incomes posted twice, reversed at once
+    fund_bounced_share: float = 0.003       # payments returned by the bank, paid again
 
 
 @dataclass
@@ -605,8 +644,339 @@ def honours(ctx: ScaleContext) -> None:
     bulk_insert(ctx, Honour.__table__, rows(), n, "honours")
 
 
+# --- 特困教职工救助基金 ---------------------------------------------------------------------------
+
+LEDGER_FIRST_DAY = dt.date(FIRST_YEAR, 1, 1)
+LEDGER_LAST_DAY = FEEDBACK_LAST_DAY
+# Relief categories: how often each is applied for, and the amounts (fen) it is given in.
+_RELIEF_MIX = (("节日送温暖慰问", 0.35), ("退休教职工慰问", 0.15), ("金秋助学", 0.15),
+               ("生活困难补助", 0.19), ("大病救助", 0.11), ("灾害救助", 0.05))
+_RELIEF_AMOUNTS = {
+    "节日送温暖慰问": tuple(n * 100 for n in (500, 600, 800, 1000)),
+    "退休教职工慰问": tuple(n * 100 for n in (500, 800, 1000)),
+    "金秋助学": tuple(n * 100 for n in (1000, 1500, 2000, 3000)),
+    "生活困难补助": tuple(n * 100 for n in (2000, 3000, 4000, 5000)),
+    "大病救助": tuple(n * 100_000 for n in range(5, 21)),
+    "灾害救助": tuple(n * 100_000 for n in range(3, 11)),
+}
+_BOUNCED = "收款人银行账号有误，款项被退回，冲正后重新支付"
+_OPEN_STATES = ("draft", "submitted", "school_approved", "district_approved", "returned",
+                "rejected", "cancelled")
+
+
+def fund(ctx: ScaleContext) -> None:
+    """Ten years of the relief fund: the district's grants, union funds and gifts; staff
+    donations to their schools' sub-accounts (a day's pay each September, and monthly from
+    the pay of some); relief applications, the paid ones paid from the school's sub-account
+    when it holds enough, else from the district fund, which the finance bureau tops up in a
+    month it would not cover (追加拨款); a few entries posted twice and reversed at once, and
+    payments the bank returned, reversed and paid again; two bank checks.
+
+    Month by month in date order through seeds.demo.LedgerWriter, so no account is below
+    zero at the end of any day and vouchers run without gaps. Each school's applications are
+    filed by its department head (the first school's by the demo delegates) on a colleague's
+    behalf, reviewed by its chair, approved and paid by `district`."""
+    session, p = ctx.session, ctx.profile
+    rng = random.Random(ctx.rng.getrandbits(64))
+    ensure_lists(session)
+    ensure_accounts(session)
+    categories = {(kind, name): cid for cid, kind, name in session.execute(
+        select(FundCategory.id, FundCategory.kind, FundCategory.name))}
+    account_of = {school: aid for aid, school in session.execute(
+        select(FundAccount.id, FundAccount.school_id))}
+    district_account = account_of.pop(None)
+    codes = dict(session.execute(select(School.id, School.code)).all())
+    ids = {name: account_id for account_id, name in ctx.usernames.items()}
+    district, first = ids["district"], ctx.school_ids[0]
+    chairs = {sid: ids["chair" if sid == first else f"chair{sid}"] for sid in ctx.school_ids}
+    filers = {sid: [ids["delegate"], ids["delegate2"], ids["delegate3"]] if sid == first
+              else [ids[f"dept{sid}"]] for sid in ctx.school_ids}
+    officers = set(session.scalars(select(Account.staff_id).where(Account.staff_id.is_not(None))))
+    people = {row.id: row for row in session.execute(
+        select(Staff.id, Staff.school_id, Staff.name, Staff.gender, Staff.birth_date,
+               Staff.retired).order_by(Staff.id))}
+    active: dict[int, list[int]] = {sid: [] for sid in ctx.school_ids}
+    retired: dict[int, list[int]] = {sid: [] for sid in ctx.school_ids}
+    for row in people.values():
+        if row.id not in officers:
+            (retired if row.retired else active)[row.school_id].append(row.id)
+
+    reliefs = _plan_relief(ctx, rng, active=active, retired=retired, people=people,
+                           chairs=chairs, filers=filers, district=district)
+    for n, relief in enumerate(reliefs, start=first_free_id(session, ReliefApplication)):
+        relief.app_id = n
+        relief.number = f"{relief.steps[0][4].year}-{codes[relief.school_id]}-{n:05d}"
+    bulk_insert(ctx, ReliefApplication.__table__, (relief_row(
+        r.app_id, r.number, school_id=r.school_id, staff_id=r.staff_id,
+        category_id=categories["expense", r.category], amount_fen=r.amount_fen,
+        reason=r.reason, medical=r.medical, id_number=r.id_number, steps=r.steps)
+        for r in reliefs), len(reliefs), "relief applications")
+
+    ledger = LedgerWriter(first_free_id(session, FundEntry), district)
+    checks: dict[dt.date, int] = {}
+    n_staff = sum(len(pool) for pool in active.values())
+    estimate = round(n_staff * 10 * (p.fund_one_day_share + 12 * p.fund_monthly_donor_share)
+                     + len(reliefs))
+    bulk_insert(ctx, FundEntry.__table__, _ledger_rows(
+        ctx, rng, ledger, reliefs, categories=categories, account_of=account_of,
+        district_account=district_account, active=active, people=people, checks=checks),
+        estimate, "fund entries")
+    session.execute(insert(FundVoucherCounter.__table__), ledger.counters())
+
+    def events() -> Iterator[dict[str, object]]:
+        for relief in reliefs:
+            vouchers = iter([str(e["voucher_no"]) for e in relief.entries])
+            yield from relief_events(relief.app_id, [
+                (a, b, c, d, e, next(vouchers) if a == "paid" else f)
+                for a, b, c, d, e, f in relief.steps])
+
+    bulk_insert(ctx, ReliefEvent.__table__, events(), sum(len(r.steps) for r in reliefs),
+                "relief history")
+    sync_id_sequences(session, ReliefApplication, FundEntry)
+    (agreed, agreed_fen), (recent, recent_fen) = sorted(checks.items())
+    session.execute(insert(BankCheck.__table__), [
+        {"checked_on": agreed, "bank_balance_fen": agreed_fen, "ledger_balance_fen": agreed_fen,
+         "note": "8月末对账，银行对账单与账面一致。", "recorded_by": district,
+         "recorded_at": local_at(agreed + dt.timedelta(days=1), 9, 30)},
+        {"checked_on": recent, "bank_balance_fen": recent_fen - 3_500,
+         "ledger_balance_fen": recent_fen, "note": "银行余额比账面少35.00元，待查。",
+         "recorded_by": district, "recorded_at": local_at(recent + dt.timedelta(days=1), 10, 5)},
+    ])
+
+
+def _plan_relief(ctx: ScaleContext, rng: random.Random, *, active: dict[int, list[int]],
+                 retired: dict[int, list[int]], people: dict, chairs: dict[int, int],
+                 filers: dict[int, list[int]], district: int) -> list[PlannedRelief]:
+    """Every school's applications over the ten years within the categories' yearly caps
+    per person (counting every application filed), in filing order; the first school also
+    holds one in each state that waits for someone, and a rejected and a cancelled one."""
+    p = ctx.profile
+    caps = {name: (cap, count) for name, _code, cap, count in DEFAULT_CATEGORIES}
+    names = [name for name, _ in _RELIEF_MIX]
+    weights = [share for _, share in _RELIEF_MIX]
+    used: dict[tuple[int, str, int], list[int]] = {}
+    plans: list[PlannedRelief] = []
+
+    def add(school: int, category: str, amount: int, steps: list) -> None:
+        year = steps[0][4].year
+        cap, count = caps[category]
+        pool = (retired if category == "退休教职工慰问" else active)[school]
+        # A few random tries for someone the caps still allow, then anyone who is.
+        for staff_id in chain((pool[rng.randrange(len(pool))] for _ in range(4) if pool), pool):
+            fen, n = used.get((staff_id, category, year), (0, 0))
+            if fen + amount <= cap and n < count:
+                break
+        else:
+            return
+        used[staff_id, category, year] = [fen + amount, n + 1]
+        reason, medical = RELIEF_CASES[category][rng.randrange(len(RELIEF_CASES[category]))]
+        who = people[staff_id]
+        plans.append(PlannedRelief(
+            school, staff_id, category, amount, reason, medical,
+            id_number(who.birth_date, staff_id, who.gender)
+            if category in ("大病救助", "生活困难补助") else None, steps))
+
+    def fate() -> str:
+        u = rng.random()
+        return ("returned_paid" if u < 0.07 else "rejected_school" if u < 0.11
+                else "rejected_district" if u < 0.14 else "cancelled" if u < 0.17 else "paid")
+
+    for year in range(FIRST_YEAR, LEDGER_LAST_DAY.year + 1):
+        end = min(dt.date(year, 12, 31), LEDGER_LAST_DAY - dt.timedelta(days=3))
+        span = (end - dt.date(year, 1, 5)).days
+        for school in ctx.school_ids:
+            for category in rng.choices(names, weights,
+                                        k=rng.randint(*p.fund_applications_per_school_year)):
+                if category == "节日送温暖慰问":
+                    day = max(dt.date(year, 1, 2),
+                              SPRING_FESTIVAL[year] - dt.timedelta(days=rng.randint(20, 30)))
+                elif category == "退休教职工慰问":
+                    day = DOUBLE_NINTH[year] - dt.timedelta(days=rng.randint(18, 24))
+                elif category == "金秋助学":
+                    day = dt.date(year, 8, 1) + dt.timedelta(days=rng.randrange(25))
+                else:
+                    day = dt.date(year, 1, 5) + dt.timedelta(days=rng.randrange(span))
+                if day > LEDGER_LAST_DAY:
+                    continue
+                at = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randrange(60)))
+                school_filers = filers[school]
+                steps = relief_steps(rng, filed=at, filer=school_filers[
+                    rng.randrange(len(school_filers))], chair=chairs[school], district=district,
+                    fate=fate(), last_day=LEDGER_LAST_DAY)
+                last_step, last_at = steps[-1][0], steps[-1][4]
+                if (last_step == "paid" and last_at.date() < LEDGER_LAST_DAY - dt.timedelta(days=2)
+                        and rng.random() < p.fund_bounced_share):  # paid again the next day
+                    again = last_at + dt.timedelta(days=1)
+                    steps += [("payment_reversed", "paid", "district_approved", district,
+                               again.replace(hour=10, minute=20), _BOUNCED),
+                              ("paid", "district_approved", "paid", district,
+                               again.replace(hour=10, minute=45), None)]
+                amounts = _RELIEF_AMOUNTS[category]
+                add(school, category, amounts[rng.randrange(len(amounts))], steps)
+    # The first school, now: one application in each of the states below, filed by the
+    # demo delegates (one by its chair), waiting for the next person.
+    school = ctx.school_ids[0]
+    chair = chairs[school]
+    for n, state in enumerate(_OPEN_STATES):
+        filer = filers[school][n % 3]
+        at = dt.datetime.combine(LEDGER_LAST_DAY - dt.timedelta(days=14 - n), dt.time(10, 5 * n))
+        steps = [("filed", None, "draft", filer, at, "")]
+        moves = {"submitted": [("submitted", filer)],
+                 "school_approved": [("submitted", filer), ("school_approved", chair)],
+                 "district_approved": [("submitted", filer), ("school_approved", chair),
+                                       ("district_approved", district)],
+                 "returned": [("submitted", filer), ("returned", chair)],
+                 "rejected": [("submitted", filer), ("rejected", chair)],
+                 "cancelled": [("submitted", filer), ("cancelled", filer)]}.get(state, [])
+        notes = {"returned": RELIEF_RETURN_NOTES[0], "rejected": RELIEF_REJECT_REASONS[0],
+                 "cancelled": RELIEF_CANCEL_NOTES[0]}
+        for k, (action, who) in enumerate(moves, start=1):
+            steps.append((action, steps[-1][2], action, who, at + dt.timedelta(days=k),
+                          notes.get(action, "")))
+        add(school, "生活困难补助", 200_000, steps)
+        if state == "submitted":  # and one the chair filed: the chair cannot approve it
+            add(school, "生活困难补助", 150_000, [
+                ("filed", None, "draft", chair, at, ""),
+                ("submitted", "draft", "submitted", chair, at + dt.timedelta(minutes=20), "")])
+    plans.sort(key=lambda r: r.steps[0][4])
+    return plans
+
+
+def _ledger_rows(ctx: ScaleContext, rng: random.Random, ledger: LedgerWriter,
+                 reliefs: list[PlannedRelief], *, categories: dict, account_of: dict[int, int],
+                 district_account: int, active: dict[int, list[int]], people: dict,
+                 checks: dict[dt.date, int]) -> Iterator[dict[str, object]]:
+    """The ledger month by month: the month's income and payments in date order (income
+    first within a day), the district topped up on the 1st if the month's payments could
+    otherwise exceed it."""
+    p, schools = ctx.profile, ctx.school_ids
+    n_schools = len(schools)
+    payments: dict[tuple[int, int], list[tuple[dt.datetime, str, PlannedRelief]]] = {}
+    for relief in reliefs:
+        for action, _b, _a, _who, at, _note in relief.steps:
+            if action in ("paid", "payment_reversed"):
+                payments.setdefault((at.year, at.month), []).append(
+                    (at, "pay" if action == "paid" else "unpay", relief))
+    monthly_donors = {school: [(sid, rng.choice((1_000, 2_000, 3_000, 5_000)))
+                               for sid in active[school]
+                               if rng.random() < p.fund_monthly_donor_share]
+                      for school in schools}
+    payday = {school: rng.randint(10, 15) for school in schools}
+    source = {name: categories["income", name] for name in (
+        "教育局补助", "财政补助", "工会经费拨付", "教职工个人捐款", "单位赞助", "社会爱心人士捐赠")}
+    # The whole fund's balance at the end of the bank checks' days.
+    checks_due = [dt.date(LEDGER_LAST_DAY.year, 8, 31), LEDGER_LAST_DAY - dt.timedelta(days=4)]
+    tick = count()
+    month = LEDGER_FIRST_DAY
+    while month <= LEDGER_LAST_DAY:
+        y, m = month.year, month.month
+        last = min(LEDGER_LAST_DAY, (month + dt.timedelta(days=32)).replace(day=1)
+                   - dt.timedelta(days=1))
+        days = (last - month).days + 1
+
+        def on(day: int, month: dt.date = month, last: dt.date = last) -> dt.date:
+            return min(month.replace(day=day), last)
+
+        # (day, account, source, fen, counterparty, memo)
+        income: list[tuple[dt.date, int, str, int, str, str]] = []
+        if m == 1:
+            income.append((on(rng.randint(8, 15)), district_account, "工会经费拨付",
+                           n_schools * rng.randint(300_000, 450_000) + rng.randrange(100),
+                           "明湖区教育工会", f"{y}年度工会经费拨付救助基金"))
+        if m in (1, 7):
+            income.append((on(rng.randint(16, 26)), district_account, "教育局补助",
+                           n_schools * rng.randint(20, 30) * 10_000, "明湖区教育局",
+                           f"{y}年特困教职工救助专项补助（第{1 if m == 1 else 2}批）"))
+        if m in (4, 11):
+            income.append((on(rng.randint(3, 20)), district_account, "财政补助",
+                           n_schools * rng.randint(10, 20) * 10_000, "明湖区财政局",
+                           f"{y}年困难职工帮扶资金"))
+        for _ in range(_poisson(rng, n_schools / 60)):
+            school = rng.choice(schools) if rng.random() < 0.5 else None
+            income.append((on(rng.randint(1, days)), account_of.get(school, district_account),
+                           "单位赞助", rng.randint(1, 5) * 1_000_000, rng.choice(SPONSORS),
+                           f"{y}年爱心救助捐赠"))
+        for _ in range(_poisson(rng, n_schools / 40)):
+            school = rng.choice(schools) if rng.random() < 0.5 else None
+            income.append((on(rng.randint(1, days)), account_of.get(school, district_account),
+                           "社会爱心人士捐赠", rng.choice(PRIVATE_AMOUNTS_FEN),
+                           rng.choice(PRIVATE_DONORS), "捐赠特困教职工救助基金"))
+        for school in schools:
+            account = account_of[school]
+            if payday[school] <= days:
+                day = on(payday[school])
+                memo = f"{y}年{m}月爱心捐款（工资代扣）"
+                income += [(day, account, "教职工个人捐款", fen, people[sid].name, memo)
+                           for sid, fen in monthly_donors[school]]
+            if m == 9:
+                day = on(rng.randint(5, 30))
+                memo = f"{y}年慈善一日捐"
+                income += [(day, account, "教职工个人捐款", rng.randint(18_000, 60_000),
+                            people[sid].name, memo) for sid in active[school]
+                           if rng.random() < p.fund_one_day_share]
+        ops: list[tuple[dt.date, int, dt.datetime, int, str, object]] = []
+        for n, entry in enumerate(income):
+            at = local_at(entry[0], 8, 30) + dt.timedelta(seconds=n % 10_800)
+            ops.append((entry[0], 0, at, next(tick), "income", entry))
+        due = 0
+        for at, what, relief in payments.get((y, m), ()):
+            ops.append((at.date(), 1, at - UTC_OFFSET, next(tick), what, relief))
+            due += relief.amount_fen if what == "pay" else 0
+        if ledger.balance[district_account] < due:  # 追加拨款 on the 1st
+            top_up = -(-(due - ledger.balance[district_account]) // 1_000_000) * 1_000_000
+            ops.append((month, 0, local_at(month, 8, 0), next(tick), "income", (
+                month, district_account, "财政补助", top_up, "明湖区财政局",
+                f"{y}年{m}月特困救助资金追加拨款")))
+        ops.sort(key=lambda op: op[:4])
+        for day, _order, at, _n, what, payload in ops:
+            while checks_due and day > checks_due[0]:
+                checks[checks_due.pop(0)] = sum(ledger.balance.values())
+            if what == "income":
+                _day, account, name, fen, counterparty, memo = payload
+                entry = ledger.post(day=day, at=at, account_id=account, kind="income",
+                                    category_id=source[name], amount_fen=fen,
+                                    counterparty=counterparty, memo=memo)
+                yield entry
+                if rng.random() < p.fund_duplicate_share:  # posted twice, reversed at once
+                    twice = ledger.post(day=day, at=at + dt.timedelta(minutes=1),
+                                        account_id=account, kind="income",
+                                        category_id=source[name], amount_fen=fen,
+                                        counterparty=counterparty, memo=memo)
+                    yield twice
+                    yield ledger.reverse(twice, day=day, at=at + dt.timedelta(minutes=9),
+                                         memo=f"与{entry['voucher_no']}重复录入，冲正")
+                continue
+            relief = payload
+            assert isinstance(relief, PlannedRelief)
+            if what == "unpay":
+                yield ledger.reverse(relief.entries[-1], day=day, at=at, memo=_BOUNCED)
+                continue
+            school_account = account_of[relief.school_id]
+            entry = ledger.post(
+                day=day, at=at, kind="expense",
+                account_id=(school_account if ledger.can_pay(school_account, relief.amount_fen)
+                            else district_account),
+                category_id=categories["expense", relief.category],
+                amount_fen=relief.amount_fen, counterparty=people[relief.staff_id].name,
+                memo=relief.number, staff_id=relief.staff_id, application_id=relief.app_id)
+            relief.entries.append(entry)
+            yield entry
+        month = last + dt.timedelta(days=1)
+    for day in checks_due:
+        checks[day] = sum(ledger.balance.values())
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """How many of a rare thing happen in a month (Knuth's method; small means only)."""
+    limit, n, product_ = math.exp(-mean), 0, rng.random()
+    while product_ > limit:
+        n += 1
+        product_ *= rng.random()
+    return n
+
+
 STEPS: list[Callable[[ScaleContext], None]] = [organisation, congress, accounts, feedback,
-                                               competitions, honours, audit_history]
+                                               competitions, honours, fund, audit_history]
 
 
 def load_scale(session: Session, scale: float, profile: Profile | None = None) -> ScaleContext:

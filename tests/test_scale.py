@@ -21,6 +21,14 @@ from db.competitions import (
 )
 from db.engine import make_engine, make_sessionmaker
 from db.feedback import FEEDBACK_STATUSES, FeedbackCase, FeedbackMessage
+from db.fund import (
+    APPLICATION_STATES,
+    BankCheck,
+    FundAccount,
+    FundEntry,
+    FundVoucherCounter,
+    ReliefApplication,
+)
 from db.migrate import upgrade_to_head
 from db.models import (
     Account,
@@ -34,9 +42,12 @@ from db.models import (
 )
 from seeds import __main__ as seeds_main
 from seeds.scale import Profile, load_scale
+from services import fund, relief
 from services.access import PAGES_BY_KEY
 from services.auth import verify_login
-from tests.test_seeds import check_competitions, ranked_groups
+from services.clock import local_today
+from tests.conftest import actor_of
+from tests.test_seeds import check_competitions, check_fund, ranked_groups
 
 
 def count(session, model) -> int:
@@ -188,3 +199,50 @@ def test_benchmark_runs_on_a_tiny_database(databases, tmp_path, monkeypatch):
     assert ("(first render)", "district_admin") in pages
     assert ("audit_log", "auditor") in pages and ("feedback_submit", "visitor") in pages
     assert all(r["scale"] == 0.01 for r in rows)
+
+
+def test_scale_fund(databases):
+    """The relief fund at a tiny scale (one school), built twice: the same ledger both times,
+    and all that check_fund asks of a seeded ledger; postings through the services go on from
+    it (new ids and vouchers after the seeded ones, on PostgreSQL too)."""
+    p = Profile(audit_entries=100, feedback_cases=100, fund_duplicate_share=0.01,
+                fund_bounced_share=0.05)
+    ledgers = []
+    for _ in range(2):
+        engine = make_engine(databases.new_url())
+        upgrade_to_head(engine)
+        with make_sessionmaker(engine)() as s:
+            load_scale(s, 0.002, p)
+            s.commit()
+            check_fund(s)
+            ledgers.append(s.execute(select(FundEntry.voucher_no, FundEntry.entry_date,
+                                            FundEntry.kind, FundEntry.amount_fen,
+                                            FundEntry.counterparty, FundEntry.memo)
+                                     .order_by(FundEntry.voucher_no)).all())
+            assert count(s, School) == 1 and count(s, FundAccount) == 2
+            entries, reversals = count(s, FundEntry), s.scalar(
+                select(func.count()).where(FundEntry.reverses_id.is_not(None)))
+            assert 500 < entries < 3_000 and reversals >= 2
+            assert s.scalar(select(func.count()).where(          # a payment reversed
+                FundEntry.reverses_id.is_not(None), FundEntry.kind == "expense")) >= 1
+            states = set(s.scalars(select(ReliefApplication.state).distinct()))
+            assert states == set(APPLICATION_STATES)
+            assert s.scalar(select(func.min(FundEntry.entry_date))).year == 2017
+            checks = s.execute(select(BankCheck.checked_on, BankCheck.bank_balance_fen
+                                      - BankCheck.ledger_balance_fen)
+                               .order_by(BankCheck.checked_on)).all()
+            assert [difference for _, difference in checks] == [0, -3_500]
+            # The services carry on: the next voucher, the next ids, a payment.
+            district = actor_of(s, "district")
+            year = local_today().year
+            last = s.scalar(select(FundVoucherCounter.last).where(
+                FundVoucherCounter.year == year)) or 0
+            approved = s.scalar(select(ReliefApplication.id).where(
+                ReliefApplication.state == "district_approved"))
+            posted = relief.pay(s, district, approved, account_id=fund.account_id_for(s, None))
+            assert posted.voucher_no == f"记-{year}-{last + 1:06d}"
+            s.commit()
+            if engine.dialect.name == "sqlite":
+                assert s.execute(text("PRAGMA foreign_key_check")).all() == []
+        engine.dispose()
+    assert ledgers[0] == ledgers[1]

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from itertools import pairwise
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,15 @@ from db.competitions import (
     SubjectGroup,
 )
 from db.feedback import FEEDBACK_STATUSES, FeedbackCase, FeedbackMessage, MotionLead
+from db.fund import (
+    APPLICATION_STATES,
+    FundAccount,
+    FundCategory,
+    FundEntry,
+    FundVoucherCounter,
+    ReliefApplication,
+    ReliefEvent,
+)
 from db.models import (
     Account,
     AccountRole,
@@ -34,9 +44,18 @@ from db.models import (
     Staff,
 )
 from seeds import __main__ as seeds_main
-from seeds.demo import DEMO_PASSWORD, DEMO_RECEIPTS, load_demo, wipe
-from services import receipts
+from seeds.demo import (
+    DEMO_PASSWORD,
+    DEMO_RECEIPTS,
+    FUND_FIRST_DAY,
+    FUND_LAST_DAY,
+    load_demo,
+    wipe,
+)
+from services import fund, receipts, relief
 from services.auth import verify_login
+from services.clock import local_today
+from services.errors import DomainError
 from services.feedback import open_by_receipt, writer_view
 from services.scoring import (
     BoundaryNote,
@@ -48,6 +67,7 @@ from services.scoring import (
     check_segments,
     rank,
 )
+from tests.conftest import actor_of
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -376,3 +396,249 @@ def test_demo_honours(demo):
     assert {recorded_by for *_, recorded_by in honours} == {district}
     delegate = demo.scalar(select(Account.staff_id).where(Account.username == "delegate"))
     assert sum(staff_id == delegate for staff_id, *_ in honours) >= 1
+
+
+# --- The relief fund ------------------------------------------------------------------------
+
+# The demo's ledger, written out: income and expenses net of reversals, in fen.
+DEMO_FUND_INCOME_FEN = 170_995_636      # ¥1,709,956.36
+DEMO_FUND_EXPENSE_FEN = 86_790_000      # ¥867,900.00
+DEMO_FUND_BALANCE_FEN = 84_205_636      # ¥842,056.36
+
+
+def check_fund(session: Session) -> dict[int, int]:
+    """What every seeded ledger must hold, demo or scale; returns each account's balance.
+
+    Balances day by day (so at every month end too) never below zero, and equal to income
+    minus expenses as services.fund sums them; vouchers per year 1, 2, 3 … in date order with
+    the counter at the last; reversals once, of an original, negated; each paid application
+    with exactly one payment that was not reversed, the others with none; the categories'
+    caps per person and year; nobody approving what they filed; the history of each step."""
+    entries = session.execute(select(
+        FundEntry.id, FundEntry.voucher_no, FundEntry.account_id, FundEntry.kind,
+        FundEntry.category_id, FundEntry.entry_date, FundEntry.period, FundEntry.amount_fen,
+        FundEntry.staff_id, FundEntry.application_id, FundEntry.reverses_id, FundEntry.memo,
+        FundEntry.counterparty)).all()
+    assert entries
+    changes: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+    for e in entries:
+        changes[e.account_id][e.entry_date] += e.amount_fen if e.kind == "income" \
+            else -e.amount_fen
+    balances = {}
+    for account, by_day in changes.items():
+        running = 0
+        for day in sorted(by_day):
+            running += by_day[day]
+            assert running >= 0, (account, day, running)
+        balances[account] = running
+        assert fund.balance_fen(session, account) == running
+    income = sum(e.amount_fen for e in entries if e.kind == "income")
+    expense = sum(e.amount_fen for e in entries if e.kind == "expense")
+    assert fund.balance_fen(session) == income - expense == sum(balances.values())
+
+    counters = dict(session.execute(select(FundVoucherCounter.year,
+                                           FundVoucherCounter.last)).all())
+    numbered: dict[int, list[tuple[int, dt.date]]] = defaultdict(list)
+    for e in entries:
+        prefix, year, number = e.voucher_no.split("-")
+        assert prefix == "记" and len(number) == 6 and int(year) == e.entry_date.year
+        assert e.period == e.entry_date.year * 100 + e.entry_date.month
+        numbered[int(year)].append((int(number), e.entry_date))
+    assert set(counters) == set(numbered)
+    for year, vouchers in numbered.items():
+        vouchers.sort()
+        assert [n for n, _ in vouchers] == list(range(1, len(vouchers) + 1)), year
+        assert [d for _, d in vouchers] == sorted(d for _, d in vouchers), year
+        assert counters[year] == len(vouchers)
+
+    by_id = {e.id: e for e in entries}
+    reversed_ids = [e.reverses_id for e in entries if e.reverses_id is not None]
+    assert len(reversed_ids) == len(set(reversed_ids))  # at most once each
+    for e in entries:
+        if e.reverses_id is None:
+            assert e.amount_fen > 0
+            continue
+        original = by_id[e.reverses_id]
+        assert original.reverses_id is None
+        assert (e.account_id, e.kind, e.category_id, e.staff_id, e.application_id,
+                e.counterparty) == (original.account_id, original.kind, original.category_id,
+                                    original.staff_id, original.application_id,
+                                    original.counterparty)
+        assert e.amount_fen == -original.amount_fen and e.entry_date >= original.entry_date
+
+    apps = session.scalars(select(ReliefApplication)).all()
+    account_of = dict(session.execute(select(FundAccount.school_id, FundAccount.id)).all())
+    school_of = dict(session.execute(select(Staff.id, Staff.school_id)).all())
+    payments: dict[int | None, list] = defaultdict(list)
+    reversed_payments: dict[int | None, int] = defaultdict(int)
+    for e in entries:
+        if e.kind == "expense" and e.reverses_id is None:
+            if e.id in set(reversed_ids):
+                reversed_payments[e.application_id] += 1
+            else:
+                payments[e.application_id].append(e)
+    assert None not in payments  # every payment pays an application
+    caps = {cid: (cap, count) for cid, cap, count in session.execute(
+        select(FundCategory.id, FundCategory.yearly_limit_fen, FundCategory.yearly_limit_count)
+        .where(FundCategory.kind == "expense"))}
+    used: dict[tuple[int, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for app in apps:
+        assert school_of[app.staff_id] == app.school_id
+        paid = payments.get(app.id, [])
+        if app.state == "paid":
+            assert len(paid) == 1, app.number
+            entry = paid[0]
+            assert (entry.amount_fen, entry.staff_id, entry.category_id, entry.memo,
+                    entry.entry_date) == (app.amount_fen, app.staff_id, app.category_id,
+                                          app.number, app.paid_on)
+            assert entry.account_id in (account_of[None], account_of[app.school_id])
+        else:
+            assert paid == [] and app.paid_on is None, app.number
+        assert app.filed_by not in (app.school_approved_by, app.district_approved_by)
+        assert app.school_approved_by is None or app.school_approved_by != \
+            app.district_approved_by
+        assert (app.decision_note != "") >= (app.state in ("returned", "rejected"))
+        if app.state in relief.COUNTED_STATES:
+            used[app.staff_id, app.category_id, app.year][0] += app.amount_fen
+            used[app.staff_id, app.category_id, app.year][1] += 1
+    for (_staff, category, _year), (fen, n) in used.items():
+        cap, count = caps[category]
+        assert fen <= cap and n <= count
+
+    history: dict[int, list] = defaultdict(list)
+    for row in session.execute(select(ReliefEvent.application_id, ReliefEvent.action,
+                                      ReliefEvent.from_state, ReliefEvent.to_state,
+                                      ReliefEvent.account_id, ReliefEvent.at)
+                               .order_by(ReliefEvent.at, ReliefEvent.id)):
+        history[row.application_id].append(row)
+    for app in apps:
+        steps = history[app.id]
+        assert (steps[0].action, steps[0].from_state, steps[0].to_state,
+                steps[0].account_id) == ("filed", None, "draft", app.filed_by)
+        assert all(b.from_state == a.to_state for a, b in pairwise(steps)), app.number
+        assert steps[-1].to_state == app.state
+        actions = [s.action for s in steps]
+        assert actions.count("paid") == len(payments.get(app.id, [])) + reversed_payments[app.id]
+        assert actions.count("payment_reversed") == reversed_payments[app.id]
+        if app.school_approved_by is not None:
+            assert [s.account_id for s in steps if s.action == "school_approved"][-1] == \
+                app.school_approved_by
+    return balances
+
+
+def test_demo_fund_ledger(demo):
+    balances = check_fund(demo)
+    income, expense = (demo.scalar(select(func.sum(FundEntry.amount_fen))
+                                   .where(FundEntry.kind == kind))
+                       for kind in ("income", "expense"))
+    assert (income, expense) == (DEMO_FUND_INCOME_FEN, DEMO_FUND_EXPENSE_FEN)
+    assert income - expense == DEMO_FUND_BALANCE_FEN == sum(balances.values())
+    assert fund.balance_fen(demo) == DEMO_FUND_BALANCE_FEN
+    assert count(demo, FundEntry) == 467 and count(demo, ReliefApplication) == 276
+    # Three years, the district fund and every school's sub-account.
+    days = demo.execute(select(func.min(FundEntry.entry_date),
+                               func.max(FundEntry.entry_date))).one()
+    assert FUND_FIRST_DAY <= days[0] < dt.date(2024, 2, 1)
+    assert dt.date(2026, 11, 1) <= days[1] <= FUND_LAST_DAY
+    assert len(balances) == 13 and all(balance > 0 for balance in balances.values())
+    sources = set(demo.scalars(select(FundCategory.name).join(FundEntry)
+                               .where(FundEntry.kind == "income")))
+    assert sources == {name for name, _ in fund.DEFAULT_SOURCES}
+    # Staff donations go to the schools' sub-accounts, some amounts with jiao and fen.
+    school_accounts = select(FundAccount.id).where(FundAccount.school_id.is_not(None))
+    donations = demo.execute(select(FundEntry.account_id, FundEntry.amount_fen)
+                             .join(FundCategory).where(FundCategory.name == "教职工个人捐款",
+                                                       FundEntry.reverses_id.is_(None))).all()
+    assert {a for a, _ in donations} == set(demo.scalars(school_accounts))
+    assert any(fen % 100 for _, fen in donations)
+    # Payments from the schools' sub-accounts and from the district fund.
+    payers = set(demo.scalars(select(FundEntry.account_id).where(FundEntry.kind == "expense")))
+    assert fund.account_id_for(demo, None) in payers and len(payers) > 6
+
+
+def test_demo_fund_reversals(demo):
+    rows = demo.execute(select(FundEntry.kind, FundEntry.amount_fen, FundEntry.memo,
+                               FundEntry.application_id, FundEntry.voucher_no)
+                        .where(FundEntry.reverses_id.is_not(None))
+                        .order_by(FundEntry.entry_date)).all()
+    assert [(kind, fen, memo) for kind, fen, memo, *_ in rows] == [
+        ("income", -1_865_000, "金额录入错误（应为1,865.00元），冲正"),
+        ("income", -3_930_000, "重复录入同一笔财政补助，冲正"),
+        ("expense", -300_000, "付款账户选错（应从学校子账户支付），冲正后重新支付")]
+    # The payment from the wrong account went back to district_approved and was paid again
+    # from the school's sub-account.
+    app = demo.get(ReliefApplication, rows[2].application_id)
+    paid = demo.execute(select(FundEntry.account_id, FundEntry.reverses_id)
+                        .where(FundEntry.application_id == app.id).order_by(FundEntry.id)).all()
+    assert app.state == "paid" and len(paid) == 3
+    assert paid[0].account_id == fund.account_id_for(demo, None)
+    assert paid[2].account_id == fund.account_id_for(demo, app.school_id)
+    assert [s.action for s in demo.scalars(select(ReliefEvent).where(
+        ReliefEvent.application_id == app.id).order_by(ReliefEvent.at))][-3:] == [
+        "paid", "payment_reversed", "paid"]
+    # A reversal of a reversal, or a second one, is refused by the service.
+    district = actor_of(demo, "district")
+    reversal = demo.scalar(select(FundEntry.id).where(FundEntry.reverses_id.is_not(None)))
+    with pytest.raises(DomainError):
+        fund.reverse_entry(demo, district, reversal, reason="x")
+    original = demo.scalar(select(FundEntry.reverses_id).where(FundEntry.id == reversal))
+    with pytest.raises(DomainError):
+        fund.reverse_entry(demo, district, original, reason="x")
+
+
+def test_demo_relief_states_and_the_chair_school(demo):
+    states = dict(demo.execute(select(ReliefApplication.state, func.count())
+                               .group_by(ReliefApplication.state)).all())
+    assert states == {"paid": 255, "cancelled": 10, "rejected": 5, "draft": 1, "submitted": 2,
+                      "school_approved": 1, "district_approved": 1, "returned": 1}
+    assert set(states) == set(APPLICATION_STATES)
+    ids = dict(demo.execute(select(Account.username, Account.id)).all())
+    mh01 = demo.scalar(select(School.id).where(School.code == "MH01"))
+    open_ones = {(a.state, a.filed_by): a for a in demo.scalars(select(ReliefApplication).where(
+        ReliefApplication.school_id == mh01, ReliefApplication.state.in_(relief.OPEN_STATES)))}
+    chair, district = actor_of(demo, "chair"), actor_of(demo, "district")
+    waiting = open_ones["submitted", ids["delegate"]]       # for `chair`
+    own = open_ones["submitted", ids["chair"]]               # `chair` cannot approve it
+    at_school = next(a for (state, _), a in open_ones.items() if state == "school_approved")
+    at_district = next(a for (state, _), a in open_ones.items() if state == "district_approved")
+    assert "approve_school" in relief.available_actions(chair, waiting)
+    assert "approve_school" not in relief.available_actions(chair, own)
+    assert at_school.school_approved_by == ids["chair"] != at_school.filed_by
+    assert "approve_district" in relief.available_actions(district, at_school)
+    assert (at_district.school_approved_by, at_district.district_approved_by) == (
+        ids["chair"], ids["district"])
+    assert "pay" in relief.available_actions(district, at_district)
+    assert open_ones["draft", ids["delegate"]].submitted_at is None
+    returned = open_ones["returned", ids["delegate"]]
+    assert returned.decision_note and returned.school_approved_by is None
+    assert relief.waiting_counts(demo, chair) == {"school": 1, "district": 0}  # not its own
+    assert relief.waiting_counts(demo, district) == {"school": 0, "district": 2}
+    # Rejections and returns say why; one reason looks like HTML and stays plain text.
+    assert demo.scalar(select(func.count()).select_from(ReliefApplication).where(
+        ReliefApplication.state.in_(("rejected", "returned")),
+        ReliefApplication.decision_note == "")) == 0
+    assert own.reason.endswith("<b>x</b>")
+    assert len(relief.attachments(demo, chair, waiting.id)) == 2
+
+
+def test_demo_fund_goes_on_from_where_the_seed_left_it(demo):
+    """New postings continue the voucher numbers; the application waiting for payment can be
+    paid from MH01's sub-account; the bank checks read as the reconciliation page shows."""
+    district = actor_of(demo, "district")
+    today = local_today()
+    last = demo.scalar(select(FundVoucherCounter.last).where(
+        FundVoucherCounter.year == today.year)) or 0
+    mh01 = demo.scalar(select(School.id).where(School.code == "MH01"))
+    approved = demo.scalar(select(ReliefApplication.id).where(
+        ReliefApplication.state == "district_approved", ReliefApplication.school_id == mh01))
+    posted = relief.pay(demo, district, approved, account_id=fund.account_id_for(demo, mh01))
+    assert posted.voucher_no == f"记-{today.year}-{last + 1:06d}"
+    assert demo.get(ReliefApplication, approved).state == "paid"
+    checks = fund.bank_checks(demo, district)
+    assert [(row.checked_on, row.difference_fen) for row in checks.itertuples()] == [
+        (dt.date(2026, 11, 20), -3_500), (dt.date(2026, 8, 31), 0)]
+    for row in checks.itertuples():
+        assert row.ledger_fen == fund.balance_fen(demo, through=row.checked_on)
+    assert fund.last_agreed_check(demo, district).checked_on == dt.date(2026, 8, 31)
+    since = fund.entries_since_agreed(demo, district)
+    assert len(since) > 0 and since["entry_date"].min() > dt.date(2026, 8, 31)
