@@ -43,3 +43,15 @@ def app_as(username: str | None, *, timeout: float = 60) -> AppTest:
         at.session_state["authentication_status"] = True
         at.session_state["username"] = username
     return at
+
+
+def app_on_page(username: str | None, page_file: str, *, timeout: float = 60,
+                **state: object) -> AppTest:
+    """An AppTest logged in as `username`, with this session state, moved on to one page."""
+    at = app_as(username, timeout=timeout)
+    for name, value in state.items():
+        at.session_state[name] = value
+    at.run()
+    at.switch_page(page_file)
+    at.run()
+    return at

@@ -80,7 +80,41 @@ def action_rows(*, scale: float, runs: int) -> list[dict]:
         session.rollback()  # the benchmark leaves the database as it found it
     return [_row("(send feedback)", "visitor", scale, send, 300),
             _row("(open by receipt)", "visitor", scale, check, 300),
-            *competition_rows(factory, scale=scale, runs=runs)]
+            *competition_rows(factory, scale=scale, runs=runs),
+            *fund_rows(factory, scale=scale)]
+
+
+def fund_rows(factory, *, scale: float) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Paying one approved application: the account lock, the balance check, the ledger
+    entry and the state change, each payment rolled back so the next one finds it approved."""
+    from sqlalchemy import select
+
+    from db.fund import ReliefApplication
+    from services import fund, relief
+    from services.auth import load_actor
+    from services.errors import DomainError
+
+    with factory() as session:
+        approved = list(session.scalars(
+            select(ReliefApplication.id).where(ReliefApplication.state == "district_approved")
+            .order_by(ReliefApplication.id).limit(5)))
+        district = fund.account_id_for(session, None)
+        session.rollback()
+    samples = []
+    for application_id in approved:
+        with factory() as session:
+            admin = load_actor(session, "district")
+            assert admin is not None
+            t0 = time.perf_counter()
+            try:
+                relief.pay(session, admin, application_id, account_id=district)
+            except DomainError:  # a short balance is a refusal, not a timing
+                session.rollback()
+                continue
+            samples.append((time.perf_counter() - t0) * 1000)
+            session.rollback()  # the benchmark leaves the database as it found it
+    return [_row("(pay one relief application)", "district_admin", scale, samples, 100)] \
+        if samples else []
 
 
 def competition_rows(factory, *, scale: float, runs: int) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.feedback import FeedbackCase, MotionLead
+from db.fund import ReliefApplication
 from db.models import Account, AuditEntry, DelegateMembership, Department, School, Staff
 from services.actor import Actor, require_role
 
@@ -71,6 +72,22 @@ def home_summary(session: Session, actor: Actor) -> HomeSummary:
             select(func.count()).select_from(MotionLead).where(
                 MotionLead.delegate_staff_id == actor.staff_id,
                 MotionLead.status == "offered")) or 0
+    if actor.has("district_admin"):
+        counts["home.count.relief_waiting_district"] = session.scalar(
+            select(func.count()).select_from(ReliefApplication).where(
+                ReliefApplication.state.in_(("school_approved", "district_approved")),
+                ReliefApplication.filed_by != actor.account_id)) or 0
+    if chair_schools:
+        counts["home.count.relief_waiting_school"] = session.scalar(
+            select(func.count()).select_from(ReliefApplication).where(
+                ReliefApplication.state == "submitted",
+                ReliefApplication.school_id.in_(chair_schools),
+                ReliefApplication.filed_by != actor.account_id)) or 0
+    if actor.has("district_admin", "school_chair", "delegate"):
+        counts["home.count.relief_mine_returned"] = session.scalar(
+            select(func.count()).select_from(ReliefApplication).where(
+                ReliefApplication.filed_by == actor.account_id,
+                ReliefApplication.state.in_(("draft", "returned")))) or 0
     if actor.department_ids():
         counts["home.count.department_staff"] = session.scalar(
             select(func.count()).select_from(Staff).where(

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from bench.harness import app_as, routed
+from bench.harness import app_on_page, routed
 from db.competitions import Competition, ScoreSheet, StandingRow
 from db.engine import make_engine, make_sessionmaker
 from services.access import PAGES_BY_KEY
@@ -28,12 +28,7 @@ def session_of(url: str):
 
 
 def on_page(username: str, key: str, **state) -> AppTest:
-    at = app_as(username, timeout=60)
-    for name, value in state.items():
-        at.session_state[name] = value
-    at.run()
-    at.switch_page(PAGES_BY_KEY[key].file)
-    at.run()
+    at = app_on_page(username, PAGES_BY_KEY[key].file, **state)
     assert not at.exception, at.exception
     return at
 

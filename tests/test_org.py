@@ -85,21 +85,27 @@ def test_home_counts_per_role(demo):
     chair = home_summary(demo, actor_of(demo, "chair"))
     assert chair.school_names == ["明湖区实验小学"]
     # The demo's MH01 inbox holds 5 cases new, read or handed back; the district's 15.
+    # Relief: one MH01 application waits for the chair (the chair's own does not count).
     assert chair.counts == {"home.count.school_staff": 36, "home.count.school_delegates": 10,
-                            "home.count.feedback_waiting_school": 5}
+                            "home.count.feedback_waiting_school": 5,
+                            "home.count.relief_waiting_school": 1,
+                            "home.count.relief_mine_returned": 0}
     district = home_summary(demo, actor_of(demo, "district"))
     assert district.counts == {"home.count.schools": 12, "home.count.staff": 432,
                                "home.count.retired": 48, "home.count.accounts": 7,
                                "home.count.locked": 0,
-                               "home.count.feedback_waiting_district": 15}
+                               "home.count.feedback_waiting_district": 15,
+                               "home.count.relief_waiting_district": 2,
+                               "home.count.relief_mine_returned": 0}
     dept = home_summary(demo, actor_of(demo, "dept"))
     assert dept.department_names == ["教务处"]
     expected = demo.scalar(select(func.count()).select_from(Staff).where(
         Staff.department_id == next(iter(actor_of(demo, "dept").department_ids())),
         Staff.retired.is_(False)))
     assert dept.counts == {"home.count.department_staff": expected}
+    # The delegate has a draft and a returned application to finish.
     assert home_summary(demo, actor_of(demo, "delegate")).counts == {
-        "home.count.leads_offered": 1}
+        "home.count.leads_offered": 1, "home.count.relief_mine_returned": 2}
     assert home_summary(demo, actor_of(demo, "delegate2")).counts == {
-        "home.count.leads_offered": 0}
+        "home.count.leads_offered": 0, "home.count.relief_mine_returned": 0}
     assert "home.count.audit_entries" in home_summary(demo, actor_of(demo, "auditor")).counts
