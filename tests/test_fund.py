@@ -634,3 +634,30 @@ def test_two_concurrent_reversals_of_one_entry_post_one(session_factory, session
             FundEntry.reverses_id == posted.id)) == 1
     assert fund.balance_fen(session, w.district_account) == 0
     assert entry_count(session) == 10
+
+
+def test_reconciliation_agrees_or_not_and_lists_what_came_after_the_last_agreement(
+        session, world):
+    w = world
+    before = income(session, w, "1,000.00", dt.date(2026, 3, 1))
+    expense(session, w, "250.50", dt.date(2026, 3, 5))
+    assert fund.last_agreed_check(session, w["auditor"]) is None
+    short = fund.record_bank_check(session, w["district"], checked_on=dt.date(2026, 3, 31),
+                                   bank_balance="749.00")
+    assert (short.ledger_balance_fen, short.difference_fen, short.agrees) == (74950, -50, False)
+    agreed = fund.record_bank_check(session, w["district"], checked_on=dt.date(2026, 3, 31),
+                                    bank_balance="749.50", note="3月对账")
+    assert agreed.agrees and fund.last_agreed_check(session, w["auditor"]).id == agreed.id
+    later = income(session, w, "20.00", dt.date(2026, 4, 2))
+    back_dated = income(session, w, "5.00", dt.date(2026, 3, 20))   # posted after the check
+    since = fund.entries_since_agreed(session, w["auditor"])
+    assert list(since["id"]) == [back_dated.id, later.id]
+    assert before.id not in set(since["id"])
+    checks = fund.bank_checks(session, w["auditor"])
+    assert list(checks["agrees"]) == [True, False]
+    assert list(checks["difference_fen"]) == [0, -50]
+    refused("error.forbidden", fund.record_bank_check, session, w["auditor"],
+            checked_on=dt.date(2026, 3, 31), bank_balance="1")
+    refused("fund.error.amount_not_positive", fund.record_bank_check, session, w["district"],
+            checked_on=dt.date(2026, 3, 31), bank_balance="-1")
+    refused("error.forbidden", fund.bank_checks, session, w["chair"])
