@@ -26,7 +26,7 @@ from db.fund import (
 from db.models import Account, School, Staff, utcnow
 from services import audit, fund
 from services.actor import Actor, require_role
-from services.clock import local_today
+from services.clock import local_today, to_local
 from services.errors import DomainError
 from services.formatting import money
 
@@ -439,8 +439,10 @@ def list_applications(session: Session, actor: Actor, *, state: str | None = Non
         .join(filer, filer.id == ReliefApplication.filed_by), actor)
         .where(*conditions).order_by(ReliefApplication.id.desc())
         .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
-    return pd.DataFrame(rows, columns=["id", "number", "school", "recipient", "category",
-                                       "amount_fen", "state", "filed_at", "filed_by"]), total
+    frame = pd.DataFrame(rows, columns=["id", "number", "school", "recipient", "category",
+                                        "amount_fen", "state", "filed_at", "filed_by"])
+    frame["filed_at"] = frame["filed_at"].map(to_local)
+    return frame, total
 
 
 @dataclass(frozen=True)
@@ -481,7 +483,8 @@ def application(session: Session, actor: Actor, application_id: int) -> Applicat
         app.id, app.number, app.state, app.school_id, school.name, person.id, person.name,
         person.staff_no, person.retired, cat.id, cat.name, app.year, app.amount_fen, app.reason,
         app.medical_details if medical else None, mask_id_number(app.id_number),
-        filer.display_name, app.filed_at, app.decision_note or "", app.paid_on,
+        filer.display_name, to_local(app.filed_at) or app.filed_at, app.decision_note or "",
+        app.paid_on,
         tuple(available_actions(actor, app)), _may_attach(actor, app))
 
 
@@ -494,7 +497,10 @@ def history(session: Session, actor: Actor, application_id: int) -> pd.DataFrame
         .join(Account, Account.id == ReliefEvent.account_id)
         .where(ReliefEvent.application_id == application_id)
         .order_by(ReliefEvent.at, ReliefEvent.id)).all()
-    return pd.DataFrame(rows, columns=["at", "who", "action", "from_state", "to_state", "note"])
+    frame = pd.DataFrame(rows, columns=["at", "who", "action", "from_state", "to_state",
+                                        "note"])
+    frame["at"] = frame["at"].map(to_local)   # stored in UTC, read in the district's time
+    return frame
 
 
 def recipient_history(session: Session, actor: Actor, staff_id: int) -> pd.DataFrame:
@@ -558,7 +564,9 @@ def attachments(session: Session, actor: Actor, application_id: int) -> pd.DataF
                ReliefAttachment.uploaded_at)
         .where(ReliefAttachment.application_id == application_id)
         .order_by(ReliefAttachment.id)).all()
-    return pd.DataFrame(rows, columns=["id", "filename", "size", "uploaded_at"])
+    frame = pd.DataFrame(rows, columns=["id", "filename", "size", "uploaded_at"])
+    frame["uploaded_at"] = frame["uploaded_at"].map(to_local)
+    return frame
 
 
 def attachment_file(session: Session, actor: Actor, attachment_id: int) -> tuple[str, str, bytes]:

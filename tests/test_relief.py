@@ -562,3 +562,19 @@ def test_a_stale_payment_form_after_a_reversal_pays_nothing(session, world):
     assert fund.balance_fen(session, account) == before
     again = relief.pay(session, w["district"], app_id, account_id=account, idempotency_key="p-2")
     assert again.new and fund.balance_fen(session, account) == before - again.amount_fen
+
+
+def test_times_are_shown_in_the_districts_time(session, world):
+    from services.clock import to_local
+
+    w = world
+    app_id = file(session, w, "delegate", staff=w.staff_a[3])
+    stored = session.scalars(select(ReliefEvent.at).where(ReliefEvent.application_id == app_id)
+                             .order_by(ReliefEvent.id)).all()
+    shown = list(relief.history(session, w["delegate"], app_id)["at"])
+    assert shown == [to_local(at) for at in stored]
+    assert shown[0] - stored[0] == dt.timedelta(hours=8)   # Asia/Shanghai
+    frame, _total = relief.list_applications(session, w["delegate"])
+    filed = session.scalar(select(ReliefApplication.filed_at)
+                           .where(ReliefApplication.id == app_id))
+    assert frame.loc[frame["id"] == app_id, "filed_at"].iloc[0] == to_local(filed)

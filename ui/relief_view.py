@@ -150,7 +150,7 @@ def timeline(steps: pd.DataFrame) -> None:
     st.subheader(tr("relief.case.timeline"))
     st.dataframe(steps.assign(at=steps["at"].map(date_time),
                               action=steps["action"].map(action_label),
-                              from_state=steps["from_state"].map(state_label),
+                              from_state=steps["from_state"].fillna("").map(state_label),
                               to_state=steps["to_state"].map(state_label)),
                  hide_index=True, width="stretch", column_config={
                      "at": tr("relief.case.col.at"), "who": tr("relief.case.col.who"),

@@ -131,6 +131,20 @@ def test_delegate_files_chair_approves_district_approves_and_pays(
                                           amount=money(notice_before + AMOUNT_FEN)),
                                         exact=True).wait_for()
 
+        # A teacher reads the notice on a phone: it fits 390 px without sideways scrolling.
+        phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844},
+                                    is_mobile=True, has_touch=True)
+        contexts.append(phone)
+        teacher = phone.new_page()
+        goto(teacher, server_url)
+        log_in(teacher, "delegate2")
+        goto(teacher, f"{server_url}/relief_notice")
+        main_area(teacher).get_by_text(t("fund.notice.total_line", n=paid_before + 1,
+                                         amount=money(notice_before + AMOUNT_FEN)),
+                                       exact=True).wait_for()
+        assert teacher.evaluate(
+            "document.documentElement.scrollWidth <= window.innerWidth + 1")
+
         # The chair files one too: the page offers the chair no approval of it.
         goto(chair, f"{server_url}/relief")
         file_application(chair, other)
