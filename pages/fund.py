@@ -6,6 +6,7 @@ import streamlit as st
 
 from services import fund_reports as reports
 from services.errors import DomainError
+from services.formatting import date as date_text
 from services.formatting import money
 from services.fund import DISTRICT_KEY, DISTRICT_READERS
 from ui import fund_cached as cached
@@ -80,6 +81,32 @@ if district_wide:
         tr("fund.overview.col.paid_count"): schools["paid_count"].astype(int),
         tr("fund.overview.col.balance"): money_text(schools["balance_fen"]),
     }), hide_index=True, width="stretch")
+
+st.subheader(tr("fund.overview.by_year"))
+years = cached.yearly(actor)
+if years.empty:
+    st.caption(tr("fund.overview.no_entries"))
+else:
+    table = years.pivot_table(index="year", columns="kind", values="amount_fen", aggfunc="sum",
+                              fill_value=0).reindex(columns=["income", "expense"], fill_value=0)
+    st.dataframe(pd.DataFrame({
+        tr("fund.overview.col.year"): table.index.astype(str),
+        tr("fund.col.income"): money_text(table["income"]),
+        tr("fund.col.expense"): money_text(table["expense"]),
+        tr("fund.overview.col.net"): money_text(table["income"] - table["expense"]),
+    }).iloc[::-1], hide_index=True, width="stretch")
+
+# Every reader of this page reviews relief: the full names stay among them.
+with st.expander(tr("fund.overview.recipients", year=year)):
+    st.caption(tr("fund.overview.recipients_help"))
+    people = cached.recipients(actor, year)
+    st.dataframe(pd.DataFrame({
+        tr("fund.col.number"): people["number"], tr("fund.col.school"): people["school"],
+        tr("fund.col.name"): people["name"], tr("fund.col.staff_no"): people["staff_no"],
+        tr("relief.list.col.category"): people["category"],
+        tr("fund.col.amount"): money_text(people["amount_fen"]),
+        tr("fund.col.paid_on"): people["paid_on"].map(date_text),
+        tr("fund.col.voucher_no"): people["voucher_no"]}), hide_index=True, width="stretch")
 
 st.subheader(tr("fund.overview.downloads"))
 

@@ -489,11 +489,13 @@ def _month_pivot(book: Workbook, title: str, frame: pd.DataFrame, kind: str, yea
 
 def reports_xlsx(session: Session, actor: Actor, *, year: int, lang: str = DEFAULT_LANG) -> bytes:
     """The year's reports in one workbook: income by source and expenses by category per
-    month, per school, top categories, and the balance over time."""
+    month, per school, top categories, the balance over time, and (for the reviewers who
+    alone may read this) the recipients by full name."""
     months = monthly(session, actor, year=year)
     schools = by_school(session, actor, year=year)
     top = top_categories(session, actor, year=year, limit=100)
     history = balance_over_time(session, actor)
+    people = recipients(session, actor, year=year)
     district = t("fund.district_account", lang)
     book = Workbook(write_only=True)
     _month_pivot(book, t("fund.report.sheet.income", lang), months, "income", year, lang)
@@ -519,6 +521,15 @@ def reports_xlsx(session: Session, actor: Actor, *, year: int, lang: str = DEFAU
         sheet.append([row.month, _money_cell(sheet, int(row.income_fen)),
                       _money_cell(sheet, int(row.expense_fen)),
                       _money_cell(sheet, int(row.balance_fen))])
+    columns = ("number", "school", "name", "staff_no", "category", "amount", "paid_on",
+               "voucher_no")
+    sheet = _sheet(book, t("fund.report.sheet.recipients", lang),
+                   [t(f"fund.col.{c}", lang) for c in columns], (16, 24, 10, 12, 16, 14, 12, 16))
+    for row in people.itertuples(index=False):
+        sheet.append([_text(row.number), _text(row.school), _text(row.name),
+                      _text(row.staff_no), _text(row.category),
+                      _money_cell(sheet, int(row.amount_fen)),
+                      row.paid_on.isoformat() if row.paid_on else "", _text(row.voucher_no)])
     return _save(book)
 
 

@@ -217,7 +217,11 @@ def test_the_chair_sees_only_their_schools_sub_account(ledger):
         ledger.url, ledger.account))] == money(ledger.before_school + 74_950)
     assert t("fund.overview.balance_of", account=t("fund.district_account")) not in tiles
     assert not any(other in label for other in others for label in tiles)
-    assert len(at.dataframe) == 0   # no per-school table for a school
+    # No per-school table for a school: the yearly totals and its own recipients only.
+    yearly, people = at.dataframe
+    assert yearly.value.columns[0] == t("fund.overview.col.year")
+    assert set(people.value[t("fund.col.school")]) <= {"明湖区实验小学"}
+    assert len(people.value) > 0
     assert [d.label for d in at.download_button] == [
         t("fund.overview.download_reports", year=local_today().year)]
 

@@ -390,7 +390,13 @@ def test_reports_xlsx_sheets_and_sums(session, town):
     book = load_workbook(io.BytesIO(fund_reports.reports_xlsx(session, town.district,
                                                               year=2026)))
     assert book.sheetnames == ["各月收入（按来源）", "各月支出（按类别）", "各校", "主要救助类别",
-                               "余额变化"]
+                               "余额变化", "救助对象名单"]
+    people = list(book["救助对象名单"].iter_rows(values_only=True))
+    assert people[0] == ("申请编号", "学校", "姓名", "工号", "收入来源或支出类别", "金额（元）",
+                         "发放日期", "凭证号")
+    assert [(r[2], r[3], yuan(r[5]), r[6], r[7]) for r in people[1:]] == [
+        ("张三明", "A-001", D("2000"), "2026-02-15", "记-2026-000006"),
+        ("王五", "B-002", D("800"), "2026-03-10", "记-2026-000009")]
     income = list(book["各月收入（按来源）"].iter_rows(values_only=True))
     assert income[0] == ("月份", "教职工个人捐款", "单位赞助", "财政补助", "社会爱心人士捐赠",
                          "合计（元）")

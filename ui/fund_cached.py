@@ -40,6 +40,18 @@ def by_school(actor: Actor, year: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def yearly(actor: Actor) -> pd.DataFrame:
+    with db() as session:
+        return reports.yearly(session, actor)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
+def recipients(actor: Actor, year: int) -> pd.DataFrame:
+    with db() as session:
+        return reports.recipients(session, actor, year=year)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False, max_entries=1000)
 def top_categories(actor: Actor, year: int) -> pd.DataFrame:
     with db() as session:
         return reports.top_categories(session, actor, year=year)
@@ -70,5 +82,5 @@ def fund_changed() -> None:
     """After a posting, a reversal, an import, a reconciliation or an application step."""
     home_summary.clear()
     for cache in (balances, monthly, balance_over_time, by_school, top_categories, journal,
-                  notice, notice_totals):
+                  notice, notice_totals, yearly, recipients):
         cache.clear()
