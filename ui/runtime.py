@@ -27,7 +27,16 @@ ROUTED_KEY = "_routed_by_app"
 AFTER_LOGIN_KEY = "_after_login"
 
 
-@st.cache_resource(show_spinner=False)
+def _dispose(factory: sessionmaker[Session]) -> None:
+    """Close the pooled connections of an engine the cache lets go of."""
+    bind = factory.kw.get("bind")
+    if bind is not None:
+        bind.dispose()
+
+
+# A process serves one database; a few entries cover tests that switch between them. Engines
+# the cache drops close their connections, so PostgreSQL's connection limit is never reached.
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=_dispose)
 def _session_factory(url: str) -> sessionmaker[Session]:
     """Engine for this process: migrate on start; seed the embedded demo when it is empty."""
     engine = make_engine(url)
