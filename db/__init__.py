@@ -40,6 +40,17 @@ from db.models import (
     School,
     Staff,
 )
+from db.motions import (
+    CongressMeeting,
+    CongressVote,
+    Motion,
+    MotionAssignment,
+    MotionCosigner,
+    MotionEvent,
+    MotionMilestone,
+    MotionRating,
+    MotionReply,
+)
 
 __all__ = [
     "ROLES",
@@ -51,7 +62,9 @@ __all__ = [
     "Base",
     "Competition",
     "CompetitionEvent",
+    "CongressMeeting",
     "CongressTerm",
+    "CongressVote",
     "DelegateMembership",
     "Department",
     "District",
@@ -67,7 +80,14 @@ __all__ = [
     "HonourKind",
     "Judge",
     "JudgeScore",
+    "Motion",
+    "MotionAssignment",
+    "MotionCosigner",
+    "MotionEvent",
     "MotionLead",
+    "MotionMilestone",
+    "MotionRating",
+    "MotionReply",
     "ReliefApplication",
     "ReliefAttachment",
     "ReliefEvent",

@@ -18,8 +18,8 @@ def test_upgrade_head_matches_models(databases):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
-        # The newest migration file is the head: 0004 added the relief fund.
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        # The newest migration file is the head: 0005 added congress motions.
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
     assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
     engine.dispose()
 
