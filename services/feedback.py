@@ -506,7 +506,9 @@ def list_leads(session: Session, actor: Actor) -> pd.DataFrame:
 
 
 def decide_lead(session: Session, actor: Actor, lead_id: int, *, adopt: bool,
-                today: dt.date | None = None) -> None:
+                today: dt.date | None = None) -> int | None:
+    """Adopt or decline a lead. Adopting writes it as my draft motion for the meeting of my
+    school that is taking motions, if there is one; returns that motion's id."""
     require_role(actor, "delegate")
     lead = session.scalar(select(MotionLead).where(MotionLead.id == lead_id)
                           .with_for_update())
@@ -519,6 +521,16 @@ def decide_lead(session: Session, actor: Actor, lead_id: int, *, adopt: bool,
     audit.record(session, actor, f"motion_lead.{lead.status}", "motion_lead", lead.id,
                  before={"status": "offered"}, after={"status": lead.status},
                  school_id=lead.school_id)
+    if not adopt:
+        return None
+    from services import motions  # the lifecycle imports nothing of the inbox
+
+    meeting_id = motions.open_meeting_for(session, actor, school_id=lead.school_id)
+    if meeting_id is None:
+        return None
+    return motions.draft_motion(session, actor, meeting_id=meeting_id,
+                                title=lead.title[:motions.MAX_TITLE], reason=lead.reason,
+                                suggestion=lead.suggestion)
 
 
 # --- Statistics -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,9 @@ PUBLIC_STATES = ("registered", "suggestion", "merged", "rejected", "assigned", "
 OPEN_STATES = tuple(s for s in MOTION_STATES
                     if s not in (*TERMINAL_STATES, "done", "deferred"))
 OVERDUE_STATES = ("assigned", "handling")
+MERGE_LEAD_STATES = ("registered", "assigned", "handling", "replied", "awaiting_rating",
+                     "rated", "implementing", "done", "deferred")
+PRIVATE_STATES = ("draft", "cosigning")   # the proposer's and the asked co-signers' only
 
 
 # --- small checks -------------------------------------------------------------------------
@@ -268,11 +272,58 @@ def update_meeting(session: Session, actor: Actor, *, meeting_id: int,
     for name, value in vars(settings).items():
         setattr(meeting, name, value)
     meeting.accepting = bool(accepting)
-    meeting.held_on = held_on
+    if held_on is not None:
+        meeting.held_on = held_on
     session.flush()
     audit.record(session, actor, "congress.update_meeting", "congress_meeting", meeting.id,
                  school_id=meeting.school_id, before=before,
                  after={**vars(settings), "accepting": meeting.accepting})
+
+
+# --- reading the congress's settings ---------------------------------------------------------
+
+def congress_terms(session: Session, actor: Actor, *, school_id: int) -> pd.DataFrame:
+    """The school's terms, newest first, with how many delegates and meetings each has."""
+    _manage_school(actor, school_id)
+    delegates = (select(func.count()).where(DelegateMembership.term_id == CongressTerm.id)
+                 .scalar_subquery())
+    meetings = (select(func.count()).where(CongressMeeting.term_id == CongressTerm.id)
+                .scalar_subquery())
+    rows = session.execute(select(CongressTerm.id, CongressTerm.number, CongressTerm.start_year,
+                                  CongressTerm.end_year, delegates, meetings)
+                           .where(CongressTerm.school_id == school_id)
+                           .order_by(CongressTerm.number.desc())).all()
+    return pd.DataFrame(rows, columns=["id", "number", "start_year", "end_year", "delegates",
+                                       "meetings"])
+
+
+def delegate_choices(session: Session, actor: Actor, *, school_id: int) -> dict[int, str]:
+    """Who may be made a delegate: the school's serving staff, {staff id: "name (staff no)"}."""
+    _manage_school(actor, school_id)
+    rows = session.execute(select(Staff.id, Staff.name, Staff.staff_no).where(
+        Staff.school_id == school_id, Staff.retired.is_(False)).order_by(Staff.staff_no))
+    return {sid: f"{name} ({number})" for sid, name, number in rows}
+
+
+MEETING_COLUMNS = ["id", "number", "year", "held_on", "min_cosigners", "quorum_num",
+                   "quorum_den", "pass_num", "pass_den", "reply_days", "accepting"]
+VOTE_COLUMNS = ["id", "subject", "voted_on", "entitled", "present", "yes", "no", "abstain"]
+
+
+def congress_meetings(session: Session, actor: Actor, *, term_id: int) -> pd.DataFrame:
+    _term(session, actor, term_id)
+    rows = session.execute(select(*(getattr(CongressMeeting, c) for c in MEETING_COLUMNS))
+                           .where(CongressMeeting.term_id == term_id)
+                           .order_by(CongressMeeting.number.desc())).all()
+    return pd.DataFrame(rows, columns=MEETING_COLUMNS)
+
+
+def congress_votes(session: Session, actor: Actor, *, meeting_id: int) -> pd.DataFrame:
+    _manage_school(actor, _meeting(session, meeting_id).school_id)
+    rows = session.execute(select(*(getattr(CongressVote, c) for c in VOTE_COLUMNS))
+                           .where(CongressVote.meeting_id == meeting_id)
+                           .order_by(CongressVote.voted_on.desc(), CongressVote.id.desc())).all()
+    return pd.DataFrame(rows, columns=VOTE_COLUMNS)
 
 
 # --- votes ----------------------------------------------------------------------------------
@@ -374,8 +425,11 @@ def _is_delegate_of(session: Session, staff_id: int | None, meeting_id: int) -> 
 def can_read(session: Session, actor: Actor | None, motion: Motion) -> bool:
     if actor is None:
         return False
-    if actor.has("district_admin") or _is_committee(actor, motion) or _is_proposer(actor,
-                                                                                   motion):
+    if _is_proposer(actor, motion):
+        return True
+    if motion.state in PRIVATE_STATES:  # a draft is the proposer's until it is submitted
+        return actor.has("delegate") and _cosigner(session, motion.id, actor.staff_id) is not None
+    if actor.has("district_admin") or _is_committee(actor, motion):
         return True
     departments = actor.department_ids()
     if departments and session.scalar(
@@ -515,6 +569,19 @@ def _category(value: str | None) -> str | None:
     return value
 
 
+def open_meeting_for(session: Session, actor: Actor, *, school_id: int) -> int | None:
+    """The newest meeting of the school that takes motions and of whose term the actor is a
+    delegate: where a new draft goes."""
+    if actor.staff_id is None:
+        return None
+    return session.scalar(
+        select(CongressMeeting.id)
+        .join(DelegateMembership, DelegateMembership.term_id == CongressMeeting.term_id)
+        .where(CongressMeeting.school_id == school_id, CongressMeeting.accepting.is_(True),
+               DelegateMembership.staff_id == actor.staff_id)
+        .order_by(CongressMeeting.year.desc(), CongressMeeting.id.desc()).limit(1))
+
+
 def draft_motion(session: Session, actor: Actor, *, meeting_id: int, title: str, reason: str,
                  suggestion: str, category: str | None = None) -> int:
     actor = require_role(actor, "delegate")
@@ -575,6 +642,21 @@ def ask_cosigners(session: Session, actor: Actor, *, motion_id: int,
     _move(session, actor, motion, "ask_cosigners", note="、".join(names))
 
 
+def cosigner_choices(session: Session, actor: Actor, *, motion_id: int) -> dict[int, str]:
+    """Whom the proposer may still ask: the term's serving delegates, not yet asked, not the
+    proposer; {staff id: name}, by name."""
+    motion, actor = _open(session, actor, motion_id, "ask_cosigners")
+    meeting = _meeting(session, motion.meeting_id)
+    asked = select(MotionCosigner.staff_id).where(MotionCosigner.motion_id == motion.id)
+    rows = session.execute(
+        select(Staff.id, Staff.name)
+        .join(DelegateMembership, DelegateMembership.staff_id == Staff.id)
+        .where(DelegateMembership.term_id == meeting.term_id, Staff.retired.is_(False),
+               Staff.id != motion.proposer_staff_id, Staff.id.not_in(asked))
+        .order_by(Staff.name, Staff.id))
+    return dict(rows.all())
+
+
 def cosign(session: Session, actor: Actor, *, motion_id: int) -> None:
     motion, actor = _open(session, actor, motion_id, "cosign")
     row = _cosigner(session, motion.id, actor.staff_id)
@@ -609,15 +691,21 @@ def return_for_revision(session: Session, actor: Actor, *, motion_id: int, note:
 
 
 def register(session: Session, actor: Actor, *, motion_id: int) -> str:
-    """立案: the next number of the meeting, which never changes afterwards."""
+    """立案: the school's next number of the year, which never changes afterwards. Numbers
+    run on across the meetings of one year, so a second meeting never repeats one."""
     motion, actor = _open(session, actor, motion_id, "register")
-    # The UPDATE locks the meeting's row, so two registrations never take the same number.
-    session.execute(update(CongressMeeting).where(CongressMeeting.id == motion.meeting_id)
-                    .values(next_number=CongressMeeting.next_number + 1))
     meeting = _meeting(session, motion.meeting_id)
-    session.refresh(meeting)
+    # Touching the year's meeting rows locks them: two registrations never take one number.
+    session.execute(update(CongressMeeting)
+                    .where(CongressMeeting.school_id == motion.school_id,
+                           CongressMeeting.year == meeting.year)
+                    .values(next_number=CongressMeeting.next_number))
     code = session.scalar(select(School.code).where(School.id == motion.school_id)) or ""
-    number = motion_number(meeting.year, code, meeting.next_number - 1)
+    prefix = motion_number(meeting.year, code, 0)[:-3]
+    taken = session.scalar(select(func.count()).select_from(Motion).where(
+        Motion.school_id == motion.school_id, Motion.number.like(f"{prefix}%"))) or 0
+    number = motion_number(meeting.year, code, taken + 1)
+    meeting.next_number = taken + 2
     _move(session, actor, motion, "register", number=number, registered_on=local_today())
     return number
 
@@ -637,11 +725,12 @@ def to_suggestion(session: Session, actor: Actor, *, motion_id: int,
 
 def merge(session: Session, actor: Actor, *, motion_id: int, lead_id: int,
           note: str | None = None) -> None:
-    """并案: fold into a lead motion of the same meeting that is still alive."""
+    """并案: fold into a registered motion of the same meeting that is still being handled;
+    the committee registers the lead first, so a lead can never be rejected or withdrawn."""
     motion, actor = _open(session, actor, motion_id, "merge")
     lead = session.get(Motion, lead_id)
     if (lead is None or lead.id == motion.id or lead.meeting_id != motion.meeting_id
-            or lead.state in ("draft", "cosigning", "withdrawn", "rejected", "merged")):
+            or lead.number is None or lead.state not in MERGE_LEAD_STATES):
         raise DomainError("motion.error.bad_merge_lead")
     note = _text(note, field="motion.field.note", limit=MAX_NOTE, required=False)
     _move(session, actor, motion, "merge", note=note or (lead.number or lead.title),
@@ -652,11 +741,8 @@ def _school_departments(session: Session, school_id: int) -> set[int]:
     return set(session.scalars(select(Department.id).where(Department.school_id == school_id)))
 
 
-def assign(session: Session, actor: Actor, *, motion_id: int, lead_department_id: int,
-           co_department_ids: Sequence[int] = (), deadline: dt.date | None = None) -> None:
-    """交办 to a lead department (and co-departments) with a deadline; also reassigns a motion
-    whose department asked to return it."""
-    motion, actor = _open(session, actor, motion_id, "assign")
+def _deadline(session: Session, motion: Motion, deadline: dt.date | None) -> dt.date:
+    """The given deadline, or the meeting's reply period from today; never in the past."""
     today = local_today()
     if deadline is None:
         deadline = today + dt.timedelta(days=_meeting(session, motion.meeting_id).reply_days)
@@ -665,6 +751,16 @@ def assign(session: Session, actor: Actor, *, motion_id: int, lead_department_id
         raise DomainError("motion.error.deadline_past", deadline=deadline.isoformat())
     if deadline > today + dt.timedelta(days=MAX_DEADLINE_DAYS):
         raise DomainError("motion.error.deadline_too_far", days=MAX_DEADLINE_DAYS)
+    return deadline
+
+
+def assign(session: Session, actor: Actor, *, motion_id: int, lead_department_id: int,
+           co_department_ids: Sequence[int] = (), deadline: dt.date | None = None) -> None:
+    """交办 to a lead department (and co-departments) with a deadline; also reassigns a motion
+    whose department asked to return it."""
+    motion, actor = _open(session, actor, motion_id, "assign")
+    today = local_today()
+    deadline = _deadline(session, motion, deadline)
     departments = _school_departments(session, motion.school_id)
     co = set(co_department_ids) - {lead_department_id}
     if lead_department_id not in departments or co - departments:
@@ -760,11 +856,17 @@ def rate(session: Session, actor: Actor, *, motion_id: int, rating: str,
     _move(session, actor, motion, "rate", note=comment, rating=rating)
 
 
-def reopen(session: Session, actor: Actor, *, motion_id: int, note: str | None = None) -> None:
+def reopen(session: Session, actor: Actor, *, motion_id: int, note: str | None = None,
+           deadline: dt.date | None = None) -> None:
+    """第二轮办理 after 不满意: back to the lead department with a new deadline."""
     motion, actor = _open(session, actor, motion_id, "reopen")
     note = _text(note, field="motion.field.note", limit=MAX_NOTE, required=False)
-    _move(session, actor, motion, "reopen", note=note,
-          reopen_count=motion.reopen_count + 1)
+    deadline = _deadline(session, motion, deadline)
+    lead = _lead_assignment(session, motion.id)
+    if lead is not None:
+        lead.status, lead.deadline = "accepted", deadline
+    _move(session, actor, motion, "reopen", note=note or deadline.isoformat(),
+          reopen_count=motion.reopen_count + 1, deadline=deadline)
 
 
 def implement(session: Session, actor: Actor, *, motion_id: int) -> None:

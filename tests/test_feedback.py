@@ -455,3 +455,30 @@ def test_home_counts_what_waits_for_each_union(demo):
     assert home_summary(demo, admin).counts[key_district] == district_before + 1
     feedback.reply(demo, admin, case_id, "区工会答复", internal=False, today=DAY)
     assert home_summary(demo, admin).counts[key_district] == district_before
+
+
+def test_adopting_a_lead_makes_it_my_draft_motion_when_a_meeting_takes_motions(session):
+    from db.motions import CongressMeeting, Motion
+    from tests.motion_factory import build_congress
+
+    town = build_congress(session)
+
+    def offer(title: str) -> int:
+        lead = MotionLead(school_id=town.school_a, delegate_staff_id=town.d1.staff_id,
+                          title=title, reason="理由：食堂排队太久", suggestion="建议：增加窗口",
+                          status="offered", offered_by=town.chair.account_id,
+                          offered_on=dt.date(2026, 11, 20))
+        session.add(lead)
+        session.flush()
+        return lead.id
+
+    motion_id = feedback.decide_lead(session, town.d1, offer("关于" + "食堂" * 60), adopt=True)
+    motion = session.get(Motion, motion_id)
+    assert (motion.state, motion.meeting_id, motion.proposer_staff_id) == (
+        "draft", town.meeting_a, town.d1.staff_id)
+    assert len(motion.title) == 100 and motion.suggestion == "建议：增加窗口"
+    assert feedback.decide_lead(session, town.d1, offer("不采纳"), adopt=False) is None
+    # No meeting takes motions: the lead is adopted, no draft is written.
+    session.get(CongressMeeting, town.meeting_a).accepting = False
+    assert feedback.decide_lead(session, town.d1, offer("会后"), adopt=True) is None
+    assert session.query(Motion).count() == 1
