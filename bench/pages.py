@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bench.harness import ROLE_USERS, app_as, routed
-from services.access import ANYONE, LOGGED_IN, PAGES, VISITOR_ONLY, PageSpec
+from bench.harness import ROLE_USERS, app_as, app_on_page, routed
+from services.access import ANYONE, LOGGED_IN, PAGES, PAGES_BY_KEY, VISITOR_ONLY, PageSpec
 
 DISTRICT_WIDE = ("district_admin", "auditor")
 
@@ -52,7 +52,52 @@ def page_rows(*, scale: float, runs: int) -> list[dict]:
                     at.run()
                     samples.append((time.perf_counter() - t0) * 1000)
                 rows.append(_row(spec.key, role, scale, samples, target_ms(spec, role, scale)))
+        rows += motion_rows(scale=scale, runs=runs)
         rows += action_rows(scale=scale, runs=runs)
+    return rows
+
+
+def motion_rows(*, scale: float, runs: int) -> list[dict]:
+    """The motion page with a motion open (the loop above opens it with none chosen): for
+    each reader, the motion with the longest history they may open: one of the chair's
+    school, one led by the head's department, one of the delegate's own."""
+    from sqlalchemy import func, select
+
+    from db.engine import make_engine, make_sessionmaker
+    from db.motions import Motion, MotionEvent
+    from services.auth import load_actor
+
+    spec = PAGES_BY_KEY["motion"]
+    picks: list[tuple[str, str, int]] = []
+    engine = make_engine()
+    with make_sessionmaker(engine)() as session:
+        for role in ("school_chair", "department_head", "delegate"):
+            username = ROLE_USERS[role]
+            actor = load_actor(session, username) if username else None
+            if actor is None:
+                continue
+            scope = {"school_chair": Motion.school_id.in_(actor.school_ids()),
+                     "department_head": Motion.lead_department_id.in_(actor.department_ids()),
+                     "delegate": Motion.proposer_staff_id == actor.staff_id}[role]
+            longest = session.scalar(
+                select(MotionEvent.motion_id).join(Motion, Motion.id == MotionEvent.motion_id)
+                .where(scope).group_by(MotionEvent.motion_id)
+                .order_by(func.count().desc(), MotionEvent.motion_id).limit(1))
+            if longest is not None:
+                picks.append((role, username, longest))
+    engine.dispose()
+    rows = []
+    for role, username, motion_id in picks:
+        at = app_on_page(username, spec.file, motion_id=motion_id)
+        if at.exception:
+            raise RuntimeError(f"motion {motion_id} as {role}: {at.exception[0].message}")
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            at.run()
+            samples.append((time.perf_counter() - t0) * 1000)
+        rows.append(_row("motion (one motion)", role, scale, samples,
+                         target_ms(spec, role, scale)))
     return rows
 
 

@@ -196,6 +196,12 @@ def load_demo(session: Session, progress: Callable[[str], None] = lambda _msg: N
 
     progress("fund")
     load_fund(session, school_ids, accounts=account_ids)
+
+    progress("motions")
+    from seeds.motions_demo import load_motions  # here: it builds on this module's helpers
+
+    load_motions(session, school_ids, accounts=account_ids, dept_ids=dept_ids,
+                 staff_by_school=staff_by_school)
     progress("done")
 
 

@@ -1,7 +1,8 @@
 """District-scale data: `python -m seeds --scale N` fills an empty database with N times a
 large district after ten years (N=1: 300 schools, 15,000 staff, 150,000 feedback cases, about
-1,000 competitions with a million judges' scores, 20,000 honours, and a relief fund of about
-500,000 ledger entries and 36,000 relief applications).
+1,000 competitions with a million judges' scores, 20,000 honours, a relief fund of about
+500,000 ledger entries and 36,000 relief applications, and 48,000 congress motions with
+about 580,000 steps of history).
 Deterministic and written in bulk through SQLAlchemy Core, not row by row through the ORM.
 
 Each domain adds its own records by appending a step to `STEPS`.
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, count
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
@@ -54,6 +55,17 @@ from db.models import (
     District,
     School,
     Staff,
+)
+from db.motions import (
+    CongressMeeting,
+    CongressVote,
+    Motion,
+    MotionAssignment,
+    MotionCosigner,
+    MotionEvent,
+    MotionMilestone,
+    MotionRating,
+    MotionReply,
 )
 from seeds.demo import (
     COMPETITION_KINDS,
@@ -99,6 +111,24 @@ from seeds.demo import (
     standing_rows,
     sync_id_sequences,
 )
+from seeds.motions_demo import (
+    CURRENT_MIX,
+    MEETINGS,
+    MOTIONS_LAST_DAY,
+    PAST_MIX,
+    REPLY_DAYS,
+    TOPICS,
+    VOTE_SUBJECTS,
+    Cast,
+    CosignerPool,
+    MeetingFacts,
+    Person,
+    Plan,
+    child_rows,
+    meeting_lives,
+    number_motions,
+    pick_plan,
+)
 from services.auth import hash_password
 from services.fund import DEFAULT_CATEGORIES, ensure_accounts, ensure_lists
 from services.org import DEFAULT_DEPARTMENTS
@@ -143,6 +173,10 @@ class Profile:
     fund_applications_per_school_year: tuple[int, int] = (8, 16)
     fund_duplicate_share: float = 0.0005    # incomes posted twice, reversed at once
     fund_bounced_share: float = 0.003       # payments returned by the bank, paid again
+    # Congress motions: the latest term's last two meetings of each school, 2025 (closed to
+    # new motions, all far along) and 2026 (open, motions at every stage).
+    motions_per_meeting: tuple[int, int] = (70, 90)
+    votes_per_past_meeting: int = 2
 
 
 @dataclass
@@ -228,10 +262,16 @@ def congress(ctx: ScaleContext) -> None:
     terms = session.execute(select(CongressTerm.id, CongressTerm.school_id)
                             .order_by(CongressTerm.id)).all()
 
+    first = ctx.school_ids[0]
+
     def rows() -> Iterator[dict[str, object]]:
         for term_id, sid in terms:
             pool = ctx.staff_ids.get(sid, [])
-            for staff_id in rng.sample(pool, min(p.delegates_per_term, len(pool))):
+            picked = rng.sample(pool, min(p.delegates_per_term, len(pool)))
+            if sid == first:  # the demo delegate accounts (staff 2–4, see `accounts`) sit too
+                named = pool[2:5]
+                picked = named + [s for s in picked if s not in named][:len(picked) - 3]
+            for staff_id in picked:
                 yield {"term_id": term_id, "staff_id": staff_id, "delegation": "教师代表团"}
 
     bulk_insert(ctx, DelegateMembership.__table__, rows(),
@@ -966,6 +1006,129 @@ def _ledger_rows(ctx: ScaleContext, rng: random.Random, ledger: LedgerWriter,
         checks[day] = sum(ledger.balance.values())
 
 
+# --- 教代会提案 ---------------------------------------------------------------------------------
+
+def motions(ctx: ScaleContext) -> None:
+    """Two meetings of each school's latest term (2025 closed to new motions, its motions far
+    along; 2026 open, motions at every stage), about 80 motions each with their co-signers,
+    assignments, replies, ratings, milestones and whole history, lived through
+    seeds.motions_demo.MotionLife; two votes on each 2025 meeting's resolutions.
+
+    School by school, the rows wait in one buffer per table and are written, parents first,
+    whenever one holds a chunk. Committee steps are by each school's chair account, the
+    教务处's by its head; the other departments act under their names, the delegates under
+    theirs (the first school's three demo delegates under their accounts)."""
+    session, p = ctx.session, ctx.profile
+    rng = random.Random(ctx.rng.getrandbits(64))
+    first = ctx.school_ids[0]
+    ids = {name: account_id for account_id, name in ctx.usernames.items()}
+    codes = dict(session.execute(select(School.id, School.code)).all())
+    terms = dict(session.execute(select(CongressTerm.school_id, CongressTerm.id)
+                                 .order_by(CongressTerm.number)).all())  # the latest wins
+    display = dict(session.execute(select(Account.id, Account.display_name)).all())
+    by_staff = {staff_id: (account_id, display[account_id]) for account_id, staff_id in
+                session.execute(select(Account.id, Account.staff_id)
+                                .where(Account.staff_id.is_not(None)))}
+    delegates: dict[int, list[tuple[int, Person]]] = {}
+    for term_id, staff_id, name in session.execute(
+            select(DelegateMembership.term_id, Staff.id, Staff.name).join(Staff)
+            .where(DelegateMembership.term_id.in_(list(terms.values())))
+            .order_by(DelegateMembership.id)):
+        delegates.setdefault(term_id, []).append((staff_id, by_staff.get(staff_id,
+                                                                         (None, name))))
+    casts = {}
+    for sid in ctx.school_ids:
+        chair = ids["chair" if sid == first else f"chair{sid}"]
+        head = ids["dept" if sid == first else f"dept{sid}"]
+        casts[sid] = Cast((chair, display[chair]), {
+            name: (did, (head, display[head]) if name == "教务处" else (None, name))
+            for name, did in zip(DEFAULT_DEPARTMENTS, ctx.department_ids[sid], strict=True)})
+
+    meeting_rows = [
+        {"school_id": sid, "term_id": terms[sid], "number": number, "year": year,
+         "held_on": held_on + dt.timedelta(days=rng.randint(-10, 10)), "min_cosigners": 2,
+         "quorum_num": 2, "quorum_den": 3, "pass_num": 1, "pass_den": 2,
+         "reply_days": REPLY_DAYS, "accepting": accepting, "next_number": 1}
+        for sid in ctx.school_ids for number, year, held_on, accepting in MEETINGS]
+    meeting_ids = iter(_insert_back(ctx, CongressMeeting.__table__, meeting_rows,
+                                    "congress meetings"))
+    limit = dt.datetime.combine(MOTIONS_LAST_DAY, dt.time(17, 30))
+    next_id = first_free_id(session, Motion)
+    buffers: dict[Table, list[dict[str, object]]] = {Motion.__table__: []}
+    for model in (MotionCosigner, MotionEvent, MotionAssignment, MotionReply, MotionRating,
+                  MotionMilestone):
+        buffers[model.__table__] = []
+    next_numbers: list[dict[str, object]] = []
+    votes: list[dict[str, object]] = []
+    written = {"motions": 0, "events": 0}
+
+    def flush() -> None:
+        for table, rows in buffers.items():  # parents first, as the dict was filled
+            for batch in chunks(rows):
+                session.execute(insert(table), batch)
+            rows.clear()
+
+    with tqdm(total=len(ctx.school_ids), desc="motions", unit="schools", leave=True,
+              mininterval=0.5) as bar:
+        for n, sid in enumerate(ctx.school_ids):
+            pool = delegates[terms[sid]]
+            asked = _cosigners_from(rng, pool)
+            for row in meeting_rows[n * len(MEETINGS):(n + 1) * len(MEETINGS)]:
+                year, accepting = int(row["year"]), bool(row["accepting"])
+                meeting = MeetingFacts(next(meeting_ids), sid, year, current=accepting)
+                plans = [(pick_plan(rng, CURRENT_MIX if accepting else PAST_MIX),
+                          rng.choice(pool), rng.choice(TOPICS))
+                         for _ in range(rng.randint(*p.motions_per_meeting))]
+                lives = meeting_lives(rng, meeting, casts[sid], plans, first_id=next_id,
+                                      limit=limit, pool=asked)
+                next_id += len(lives)
+                next_numbers.append({"meeting": meeting.id, "next": number_motions(
+                    lives, year=year, code=codes[sid])})
+                buffers[Motion.__table__] += [life.row for life in lives]
+                for table, rows in child_rows(lives):
+                    buffers[table] += rows
+                written["motions"] += len(lives)
+                written["events"] += sum(len(life.events) for life in lives)
+                if not accepting:
+                    assert isinstance(row["held_on"], dt.date)
+                    votes += _scale_votes(rng, meeting.id, held_on=row["held_on"],
+                                          entitled=len(pool), n=p.votes_per_past_meeting,
+                                          account=casts[sid].chair[0])
+            if any(len(rows) >= CHUNK for rows in buffers.values()):
+                flush()
+            bar.update()
+        flush()
+        bar.set_postfix(motions=written["motions"], events=written["events"])
+    sync_id_sequences(session, Motion)
+    meetings_table = CongressMeeting.__table__
+    session.execute(update(meetings_table).where(meetings_table.c.id == bindparam("meeting"))
+                    .values(next_number=bindparam("next")), next_numbers)
+    bulk_insert(ctx, CongressVote.__table__, votes, len(votes), "congress votes")
+
+
+def _cosigners_from(rng: random.Random, pool: list[tuple[int, Person]]) -> CosignerPool:
+    """The delegates a proposer asks to co-sign, in the order asked (MotionLife asks up to
+    four)."""
+    def asked(proposer: tuple[int, Person], _plan: Plan) -> list[tuple[int, Person]]:
+        return rng.sample([d for d in pool if d[0] != proposer[0]], min(4, len(pool) - 1))
+    return asked
+
+
+def _scale_votes(rng: random.Random, meeting_id: int, *, held_on: dt.date, entitled: int,
+                 n: int, account: int | None) -> list[dict[str, object]]:
+    """Resolutions that mostly pass: nearly everyone present, a few against or abstaining."""
+    rows = []
+    for subject in VOTE_SUBJECTS[:n]:
+        present = entitled - rng.randint(0, 2)
+        yes = present - rng.randint(0, 3)
+        no = rng.randint(0, present - yes)
+        rows.append({"meeting_id": meeting_id, "subject": subject, "voted_on": held_on,
+                     "entitled": entitled, "present": present, "yes": yes, "no": no,
+                     "abstain": present - yes - no, "account_id": account,
+                     "at": local_at(held_on, 11, 20)})
+    return rows
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
     """How many of a rare thing happen in a month (Knuth's method; small means only)."""
     limit, n, product_ = math.exp(-mean), 0, rng.random()
@@ -976,7 +1139,8 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 STEPS: list[Callable[[ScaleContext], None]] = [organisation, congress, accounts, feedback,
-                                               competitions, honours, fund, audit_history]
+                                               competitions, honours, fund, motions,
+                                               audit_history]
 
 
 def load_scale(session: Session, scale: float, profile: Profile | None = None) -> ScaleContext:

@@ -40,14 +40,27 @@ from db.models import (
     School,
     Staff,
 )
+from db.motions import (
+    MOTION_STATES,
+    CongressMeeting,
+    CongressVote,
+    Motion,
+    MotionAssignment,
+    MotionCosigner,
+    MotionEvent,
+    MotionMilestone,
+    MotionRating,
+    MotionReply,
+)
 from seeds import __main__ as seeds_main
 from seeds.scale import Profile, load_scale
 from services import fund, relief
+from services import motions as motions_service
 from services.access import PAGES_BY_KEY
 from services.auth import verify_login
 from services.clock import local_today
 from tests.conftest import actor_of
-from tests.test_seeds import check_competitions, check_fund, ranked_groups
+from tests.test_seeds import check_competitions, check_fund, check_motions, ranked_groups
 
 
 def count(session, model) -> int:
@@ -198,6 +211,11 @@ def test_benchmark_runs_on_a_tiny_database(databases, tmp_path, monkeypatch):
     pages = {(r["page"], r["role"]) for r in rows}
     assert ("(first render)", "district_admin") in pages
     assert ("audit_log", "auditor") in pages and ("feedback_submit", "visitor") in pages
+    assert {("motion_board", "district_admin"), ("motion_board", "school_chair"),
+            ("motion_review", "school_chair"), ("motion_department", "department_head"),
+            ("motions_mine", "delegate"), ("motion (one motion)", "school_chair"),
+            ("motion (one motion)", "department_head"),
+            ("motion (one motion)", "delegate")} <= pages
     assert all(r["scale"] == 0.01 for r in rows)
 
 
@@ -246,3 +264,46 @@ def test_scale_fund(databases):
                 assert s.execute(text("PRAGMA foreign_key_check")).all() == []
         engine.dispose()
     assert ledgers[0] == ledgers[1]
+
+
+def test_scale_motions(session):
+    """Two meetings a school of 70 to 90 motions each, every state at the open meetings, the
+    histories and numbers as check_motions asks; the services go on from the seeded rows."""
+    load_scale(session, 0.01, Profile(audit_entries=100, feedback_cases=100, honours=10))
+    session.commit()
+    schools = count(session, School)
+    assert count(session, CongressMeeting) == 2 * schools
+    motions = count(session, Motion)
+    assert 2 * 70 * schools <= motions <= 2 * 90 * schools
+    assert 8 * motions <= count(session, MotionEvent) <= 16 * motions
+    assert count(session, MotionCosigner) >= 2 * motions
+    assert count(session, MotionAssignment) >= motions // 2
+    assert 0 < count(session, MotionRating) <= count(session, MotionReply) < motions
+    assert count(session, MotionMilestone) > 0
+    assert count(session, CongressVote) == 2 * schools
+    check_motions(session)
+    by_meeting = session.execute(select(CongressMeeting.accepting, Motion.state).join(
+        Motion, Motion.meeting_id == CongressMeeting.id).distinct()).all()
+    assert {s for accepting, s in by_meeting if accepting} == set(MOTION_STATES)
+    assert {s for accepting, s in by_meeting if not accepting} == {
+        "done", "deferred", "closed", "rejected", "merged", "suggestion"}
+    # The first school's demo delegates are delegates of its term and propose motions.
+    delegate = actor_of(session, "delegate")
+    school_id = next(iter(delegate.school_ids()))
+    meeting_id = motions_service.open_meeting_for(session, delegate, school_id=school_id)
+    assert meeting_id is not None
+    assert session.scalar(select(func.count()).select_from(Motion).where(
+        Motion.proposer_staff_id == delegate.staff_id)) > 0
+    # A new draft and a registration carry on after the seeded ids and numbers.
+    new_id = motions_service.draft_motion(session, delegate, meeting_id=meeting_id,
+                                          title="关于增设教师阅览室的提案", reason="理由",
+                                          suggestion="建议")
+    assert new_id == session.scalar(select(func.max(Motion.id)))
+    submitted = session.scalar(select(Motion).where(Motion.meeting_id == meeting_id,
+                                                    Motion.state == "submitted").limit(1))
+    assert submitted is not None
+    expected = session.get(CongressMeeting, meeting_id).next_number
+    number = motions_service.register(session, actor_of(session, "chair"),
+                                      motion_id=submitted.id)
+    assert number.endswith(f"TA{expected:03d}")
+    session.rollback()

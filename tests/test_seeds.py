@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from itertools import pairwise
 
@@ -43,6 +44,18 @@ from db.models import (
     School,
     Staff,
 )
+from db.motions import (
+    MOTION_STATES,
+    CongressMeeting,
+    CongressVote,
+    Motion,
+    MotionAssignment,
+    MotionCosigner,
+    MotionEvent,
+    MotionMilestone,
+    MotionRating,
+    MotionReply,
+)
 from seeds import __main__ as seeds_main
 from seeds.demo import (
     DEMO_PASSWORD,
@@ -52,7 +65,9 @@ from seeds.demo import (
     load_demo,
     wipe,
 )
+from seeds.motions_demo import MOTIONS_LAST_DAY
 from services import fund, receipts, relief
+from services import motions as motions_service
 from services.auth import verify_login
 from services.clock import local_today
 from services.errors import DomainError
@@ -642,3 +657,242 @@ def test_demo_fund_goes_on_from_where_the_seed_left_it(demo):
     assert fund.last_agreed_check(demo, district).checked_on == dt.date(2026, 8, 31)
     since = fund.entries_since_agreed(demo, district)
     assert len(since) > 0 and since["entry_date"].min() > dt.date(2026, 8, 31)
+
+
+# --- Congress motions -----------------------------------------------------------------------
+
+NUMBER = re.compile(r"^(\d{4})([A-Za-z0-9]+)TA(\d{3})$")
+
+
+def check_motions(session: Session, *, last_day: dt.date = MOTIONS_LAST_DAY) -> None:
+    """What any seeded set of motions must hold: each history chains from the draft to the
+    motion's state through steps the service allows, in time order; numbers are the year's
+    and the school's, unique and without gaps; everything that reached the committee had at
+    least two signed co-signers; proposers and co-signers are delegates of the term; the
+    fields of each state are there (deadline, reply, rating, progress, lead motion)."""
+    motions = {m.id: m for m in session.scalars(select(Motion))}
+    assert motions
+    meetings = {m.id: m for m in session.scalars(select(CongressMeeting))}
+    codes = dict(session.execute(select(School.id, School.code)).all())
+    school_of_department = dict(session.execute(select(Department.id, Department.school_id)).all())
+    delegates = defaultdict(set)
+    for term_id, staff_id in session.execute(select(DelegateMembership.term_id,
+                                                    DelegateMembership.staff_id)):
+        delegates[term_id].add(staff_id)
+    events = defaultdict(list)
+    for e in session.scalars(select(MotionEvent).order_by(MotionEvent.at, MotionEvent.id)):
+        events[e.motion_id].append(e)
+    cosigners = defaultdict(list)
+    for c in session.scalars(select(MotionCosigner)):
+        cosigners[c.motion_id].append(c)
+    assignments = defaultdict(list)
+    for a in session.scalars(select(MotionAssignment)):
+        assignments[a.motion_id].append(a)
+    replies = defaultdict(list)
+    for r in session.scalars(select(MotionReply).order_by(MotionReply.id)):
+        replies[r.motion_id].append(r)
+    ratings = defaultdict(list)
+    for r in session.scalars(select(MotionRating).order_by(MotionRating.round)):
+        ratings[r.motion_id].append(r)
+    milestones = defaultdict(list)
+    for m in session.scalars(select(MotionMilestone).order_by(MotionMilestone.id)):
+        milestones[m.motion_id].append(m)
+    numbers: dict[int, list[int]] = defaultdict(list)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time())  # UTC, a day's slack
+    for motion in motions.values():
+        meeting = meetings[motion.meeting_id]
+        assert motion.school_id == meeting.school_id
+        history = events[motion.id]
+        assert (history[0].action, history[0].from_state, history[0].to_state) == (
+            "draft", None, "draft"), motion.id
+        for before, after in pairwise(history):
+            assert after.from_state == before.to_state, (motion.id, after.action)
+        for e in history[1:]:
+            starts, to, _who = motions_service.TRANSITIONS[e.action]
+            assert e.from_state in starts and e.to_state == to, (motion.id, e.action)
+        assert history[-1].to_state == motion.state, motion.id
+        assert all(e.at <= end and e.actor_name for e in history)
+        second = dt.timedelta(seconds=1)  # the service stamps the row and its event apart
+        assert abs(motion.created_at - history[0].at) < second
+        assert abs(motion.updated_at - history[-1].at) < second
+        reached = {e.to_state for e in history}
+        term = meeting.term_id
+        assert motion.proposer_staff_id in delegates[term]
+        asked = cosigners[motion.id]
+        assert {c.staff_id for c in asked} <= delegates[term] - {motion.proposer_staff_id}
+        signed = [c for c in asked if c.status == "signed"]
+        assert all(c.signed_at is not None and c.requested_at <= c.signed_at for c in signed)
+        if motion.submitted_on is not None:
+            assert "submitted" in reached and len(signed) >= 2, motion.id
+        if motion.number is not None:
+            year, code, n = NUMBER.match(motion.number).groups()
+            assert (int(year), code) == (meeting.year, codes[motion.school_id])
+            assert motion.registered_on is not None and "registered" in reached
+            numbers[meeting.id].append(int(n))
+        else:
+            assert "registered" not in reached and motion.registered_on is None
+        if "merged" in reached:  # merged, perhaps closed since
+            lead = motions[motion.merged_into_id]
+            assert lead.meeting_id == motion.meeting_id and lead.number is not None
+            assert next(e.note for e in history if e.action == "merge") == lead.number
+        else:
+            assert motion.merged_into_id is None
+        if motion.state in ("rejected", "deferred"):
+            assert motion.decision_note
+        active = [a for a in assignments[motion.id] if a.active]
+        if "assigned" in reached:
+            lead = [a for a in active if a.role == "lead"]
+            assert len(lead) == 1 and lead[0].department_id == motion.lead_department_id
+            assert school_of_department[motion.lead_department_id] == motion.school_id
+            assert motion.deadline == lead[0].deadline >= motion.assigned_on
+            assert all(school_of_department[a.department_id] == motion.school_id
+                       for a in assignments[motion.id])
+        else:
+            assert not assignments[motion.id] and motion.lead_department_id is None
+        waiting = [r for r in replies[motion.id] if r.status == "pending"]
+        assert len(waiting) == (motion.state == "replied")
+        if "replied" in reached:
+            assert motion.replied_on == replies[motion.id][0].written_on
+            assert motion.extent == replies[motion.id][-1].extent
+        rounds = ratings[motion.id]
+        assert [r.round for r in rounds] == list(range(1, len(rounds) + 1))
+        assert len(rounds) <= motion.reopen_count + 1 and motion.reopen_count <= 2
+        if rounds:
+            assert motion.rating == rounds[-1].rating
+            assert all(r.staff_id == motion.proposer_staff_id for r in rounds)
+        else:
+            assert motion.rating is None
+        steps = milestones[motion.id]
+        assert [m.progress for m in steps] == sorted(m.progress for m in steps)
+        if steps:
+            assert motion.progress == (100 if "done" in reached else steps[-1].progress)
+        assert (motion.done_on is not None) == ("done" in reached)
+    for meeting_id, taken in numbers.items():
+        assert sorted(taken) == list(range(1, len(taken) + 1)), meeting_id
+        assert meetings[meeting_id].next_number == len(taken) + 1
+    assert len({m.number for m in motions.values() if m.number}) == sum(map(len,
+                                                                          numbers.values()))
+
+
+def test_demo_motions_history_and_numbers(demo):
+    check_motions(demo)
+    rows = select(Motion.number, Motion.title, Motion.state, Motion.deadline,
+                  Motion.updated_at).order_by(Motion.id)
+    seeded = demo.execute(rows).all()
+    wipe(demo)
+    load_demo(demo)
+    assert demo.execute(rows).all() == seeded  # deterministic
+
+
+def test_demo_motions_at_the_first_school(demo):
+    mh01 = demo.scalar(select(School.id).where(School.code == "MH01"))
+    meetings = {m.year: m for m in demo.scalars(select(CongressMeeting).where(
+        CongressMeeting.school_id == mh01))}
+    assert sorted(meetings) == [2025, 2026]
+    past, current = meetings[2025], meetings[2026]
+    assert (past.number, past.accepting, current.number, current.accepting) == (
+        2, False, 3, True)
+    states = {year: [s for s, in demo.execute(select(Motion.state).where(
+        Motion.meeting_id == m.id))] for year, m in meetings.items()}
+    assert set(states[2026]) == set(MOTION_STATES)  # every state at the current meeting
+    assert set(states[2025]) == {"done", "deferred", "closed", "rejected", "merged",
+                                 "suggestion"}
+    assert 44 <= len(states[2025]) + len(states[2026]) <= 55
+    per_school = dict(demo.execute(select(Motion.school_id, func.count())
+                                   .group_by(Motion.school_id)).all())
+    assert all(10 <= n <= 15 for school, n in per_school.items() if school != mh01)
+    # Some were rated 不满意 and reopened once; some of the open ones are overdue.
+    reopened = demo.scalar(select(func.count()).where(Motion.meeting_id == past.id,
+                                                      Motion.reopen_count == 1))
+    assert reopened >= 2
+    overdue = demo.scalars(select(Motion).where(Motion.meeting_id == current.id,
+                                                Motion.state.in_(("assigned", "handling")),
+                                                Motion.deadline < TODAY)).all()
+    assert len(overdue) >= 2
+    assert {m.state for m in overdue} == {"assigned", "handling"}
+    not_yet = demo.scalar(select(func.count()).where(
+        Motion.meeting_id == current.id, Motion.state.in_(("assigned", "handling")),
+        Motion.deadline >= TODAY))
+    assert not_yet >= 3
+    # Ratings mostly 满意 / 基本满意.
+    ratings = [r for r, in demo.execute(select(MotionRating.rating))]
+    assert ratings.count("unsatisfied") < len(ratings) / 4
+    # Topics that come back: this year's motions that read like last year's, for the
+    # similar-motion search (same title or same reason, the rest worded differently).
+    earlier = demo.execute(select(Motion.title, Motion.reason).where(
+        Motion.meeting_id == past.id)).all()
+    titles, reasons = {t for t, _ in earlier}, {r for _, r in earlier}
+    again = [(t, r) for t, r in demo.execute(select(Motion.title, Motion.reason).where(
+        Motion.meeting_id == current.id)) if t in titles or r in reasons]
+    assert len(again) >= 5
+
+
+def test_demo_motions_give_each_demo_account_work(demo):
+    ids = dict(demo.execute(select(Account.username, Account.staff_id)).all())
+    mh01 = demo.scalar(select(School.id).where(School.code == "MH01"))
+    current = demo.scalar(select(CongressMeeting.id).where(
+        CongressMeeting.school_id == mh01, CongressMeeting.accepting.is_(True)))
+    academic = demo.scalar(select(Department.id).where(Department.school_id == mh01,
+                                                       Department.name == "教务处"))
+    mine = dict(demo.execute(select(Motion.state, func.count()).where(
+        Motion.proposer_staff_id == ids["delegate"]).group_by(Motion.state)).all())
+    assert {"draft", "cosigning", "awaiting_rating"} <= set(mine)
+    for name in ("delegate2", "delegate3"):
+        asked = demo.scalar(select(func.count()).select_from(MotionCosigner).join(Motion)
+                            .where(MotionCosigner.staff_id == ids[name],
+                                   MotionCosigner.status == "requested",
+                                   Motion.state == "cosigning"))
+        assert asked >= 1, name
+    at_academic = {s for s, in demo.execute(select(Motion.state).where(
+        Motion.lead_department_id == academic, Motion.meeting_id == current))}
+    assert {"assigned", "handling", "replied", "rated", "implementing"} <= at_academic
+    chair, dept = actor_of(demo, "chair"), actor_of(demo, "dept")
+    submitted = demo.scalar(select(Motion).where(Motion.meeting_id == current,
+                                                 Motion.state == "submitted"))
+    assert "register" in motions_service.available_actions(demo, chair, submitted)
+    todo = demo.scalar(select(Motion).where(Motion.lead_department_id == academic,
+                                            Motion.state == "assigned",
+                                            Motion.meeting_id == current))
+    assert "accept" in motions_service.available_actions(demo, dept, todo)
+    # The 2025 votes: passing ones, one failing by exactly half, one without a quorum.
+    past = demo.scalar(select(CongressMeeting).where(CongressMeeting.school_id == mh01,
+                                                     CongressMeeting.year == 2025))
+    results = [motions_service.vote_result(past, entitled=v.entitled, present=v.present,
+                                           yes=v.yes)
+               for v in demo.scalars(select(CongressVote).where(
+                   CongressVote.meeting_id == past.id))]
+    assert sum(r.passed for r in results) >= 2
+    assert any(r.quorum and not r.passed for r in results)
+    assert any(not r.quorum for r in results)
+
+
+def test_demo_motion_journey_goes_on_from_the_seed(demo):
+    """The browser journey's path through the services, on the demo as it is seeded."""
+    m = motions_service
+    delegate, chair, dept = (actor_of(demo, n) for n in ("delegate", "chair", "dept"))
+    d2, d3 = actor_of(demo, "delegate2"), actor_of(demo, "delegate3")
+    mh01 = demo.scalar(select(School.id).where(School.code == "MH01"))
+    meeting_id = m.open_meeting_for(demo, delegate, school_id=mh01)
+    meeting = demo.get(CongressMeeting, meeting_id)
+    assert (meeting.year, meeting.accepting) == (2026, True)
+    motion_id = m.draft_motion(demo, delegate, meeting_id=meeting_id,
+                               title="关于增设教师阅览室的提案", reason="教师缺少安静的阅读场所。",
+                               suggestion="利用空余教室设立教师阅览室。")
+    m.ask_cosigners(demo, delegate, motion_id=motion_id, staff_ids=[d2.staff_id, d3.staff_id])
+    m.cosign(demo, d2, motion_id=motion_id)
+    m.cosign(demo, d3, motion_id=motion_id)
+    m.submit(demo, delegate, motion_id=motion_id)
+    number = m.register(demo, chair, motion_id=motion_id)
+    assert number == f"2026MH01TA{meeting.next_number - 1:03d}"
+    academic = demo.scalar(select(Department.id).where(Department.school_id == mh01,
+                                                       Department.name == "教务处"))
+    m.assign(demo, chair, motion_id=motion_id, lead_department_id=academic)
+    m.accept(demo, dept, motion_id=motion_id)
+    m.reply(demo, dept, motion_id=motion_id, body="已设立。", extent="solved")
+    m.accept_reply(demo, chair, motion_id=motion_id)
+    m.rate(demo, delegate, motion_id=motion_id, rating="satisfied")
+    m.implement(demo, chair, motion_id=motion_id)
+    m.mark_done(demo, chair, motion_id=motion_id)
+    assert demo.get(Motion, motion_id).state == "done"
+    demo.flush()
+    check_motions(demo, last_day=local_today())
