@@ -21,10 +21,13 @@ if leads.empty:
 def decide(lead_id: int, adopt: bool) -> None:
     try:
         with db() as session:
-            feedback.decide_lead(session, actor, lead_id, adopt=adopt)
+            motion_id = feedback.decide_lead(session, actor, lead_id, adopt=adopt)
     except DomainError as error:
         show_error(error)
         return
+    if motion_id is not None:  # adopted as my draft: open it to edit and ask co-signers
+        st.session_state["motion_id"] = motion_id
+        st.switch_page("pages/motion.py")
     st.rerun()
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from db.feedback import FeedbackCase, MotionLead
 from db.fund import ReliefApplication
 from db.models import Account, AuditEntry, DelegateMembership, Department, School, Staff
+from db.motions import Motion, MotionAssignment, MotionCosigner
 from services.actor import Actor, require_role
+from services.clock import local_today
 
 
 @dataclass
@@ -88,12 +90,48 @@ def home_summary(session: Session, actor: Actor) -> HomeSummary:
             select(func.count()).select_from(ReliefApplication).where(
                 ReliefApplication.filed_by == actor.account_id,
                 ReliefApplication.state.in_(("draft", "returned")))) or 0
+    _motion_counts(session, actor, counts)
     if actor.department_ids():
         counts["home.count.department_staff"] = session.scalar(
             select(func.count()).select_from(Staff).where(
                 Staff.department_id.in_(sorted(actor.department_ids())),
                 Staff.retired.is_(False))) or 0
     return summary
+
+
+def _motion_counts(session: Session, actor: Actor, counts: dict[str, int]) -> None:
+    """What waits in the motions for each role: the committee's review and reply checks, a
+    department's new assignments, a delegate's co-sign requests and ratings, and the
+    district's overdue motions (computed from the deadline, never stored)."""
+    def count(*conditions: object) -> int:
+        return session.scalar(select(func.count()).select_from(Motion).where(*conditions)) or 0
+
+    chair_schools = sorted(actor.school_ids("school_chair"))
+    if chair_schools:
+        counts["motion.home.submitted"] = count(Motion.school_id.in_(chair_schools),
+                                                Motion.state == "submitted")
+        counts["motion.home.replies_to_check"] = count(Motion.school_id.in_(chair_schools),
+                                                       Motion.state == "replied")
+    departments = sorted(actor.department_ids())
+    if departments:
+        # 待办: the department holds the active lead assignment and has not taken it up yet.
+        counts["motion.home.todo"] = session.scalar(
+            select(func.count()).select_from(MotionAssignment)
+            .join(Motion, Motion.id == MotionAssignment.motion_id)
+            .where(MotionAssignment.department_id.in_(departments),
+                   MotionAssignment.active.is_(True), MotionAssignment.role == "lead",
+                   MotionAssignment.status == "assigned", Motion.state == "assigned")) or 0
+    if actor.has("delegate") and actor.staff_id is not None:
+        counts["motion.home.cosign_requests"] = session.scalar(
+            select(func.count()).select_from(MotionCosigner)
+            .join(Motion, Motion.id == MotionCosigner.motion_id)
+            .where(MotionCosigner.staff_id == actor.staff_id,
+                   MotionCosigner.status == "requested", Motion.state == "cosigning")) or 0
+        counts["motion.home.ratings_waiting"] = count(
+            Motion.proposer_staff_id == actor.staff_id, Motion.state == "awaiting_rating")
+    if actor.has("district_admin"):
+        counts["motion.home.overdue"] = count(Motion.state.in_(("assigned", "handling")),
+                                              Motion.deadline < local_today())
 
 
 _ORDER = ("district_admin", "school_chair", "department_head", "delegate", "auditor")
