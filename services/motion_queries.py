@@ -3,9 +3,11 @@ the KPIs per meeting, school and district, the department ranking, the overdue l
 similar motions of a school.
 
 Scope comes from the actor, never from a widget: the district admin reads every school; a
-school chair their school(s); a department head the motions ever assigned to their department
-(also after a reassignment); a delegate their own motions, those they were asked to co-sign,
-and the public motions (registered onward) of their school; an auditor nothing.
+school chair their school(s) — in both cases not the drafts (草稿, 征集附议), which are their
+proposer's and the asked co-signers' until submitted; a department head the motions ever
+assigned to their department (also after a reassignment); a delegate their own motions, those
+they were asked to co-sign, and the public motions (registered onward) of their school; an
+auditor nothing.
 
 KPIs (all counted in SQL in one pass over the motions, never by loading them):
 - submitted: motions that reached 待审查 (submitted_on set), except withdrawn ones that were
