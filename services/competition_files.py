@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -33,6 +33,7 @@ from services.competitions import CompetitionResults, CompetitionView, GroupResu
 from services.errors import DomainError
 from services.formatting import FORMULA_PREFIXES, safe_cell
 from services.i18n import DEFAULT_LANG, LANGUAGES, label, t
+from services.xlsx import plain_value, uploaded_sheet
 
 CENT = Decimal("0.01")
 MAX_SHOWN_PROBLEMS = 20      # lines carried in the error message; sheet_problems has them all
@@ -179,14 +180,8 @@ def _shown(value: object) -> str:
 
 def _load_rows(data: bytes) -> Iterable[tuple[int, tuple[object, ...]]]:
     """(row number, first six cells) from the header down; unreadable → DomainError."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise DomainError("competition.error.sheet_unreadable") from None
-    try:
-        names = {t("competition.sheet.title", lang) for lang in LANGUAGES}
-        ws = next((w for w in wb.worksheets if w.title in names), None) or wb.worksheets[0]
-        ws.reset_dimensions()   # the stored dimension of a foreign file may be wrong
+    names = {t("competition.sheet.title", lang) for lang in LANGUAGES}
+    with uploaded_sheet(data, names, unreadable="competition.error.sheet_unreadable") as ws:
         variants = _header_variants()
         width = len(SHEET_COLUMNS)
         rows: list[tuple[int, tuple[object, ...]]] = []
@@ -204,12 +199,6 @@ def _load_rows(data: bytes) -> Iterable[tuple[int, tuple[object, ...]]]:
             rows.append((number, cells))
             if len(rows) > MAX_SHEET_ROWS:
                 raise DomainError("competition.error.sheet_too_large", limit=MAX_SHEET_ROWS)
-    except DomainError:
-        raise
-    except Exception:
-        raise DomainError("competition.error.sheet_unreadable") from None
-    finally:
-        wb.close()
     if not seen_header:
         raise DomainError("competition.error.sheet_unreadable")
     return rows
@@ -375,17 +364,8 @@ def results_workbook(view: CompetitionView, results: CompetitionResults,
 
 def _plain(value: object) -> object:
     """A DataFrame value as an Excel cell: missing → empty, numpy scalars → Python."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    item = getattr(value, "item", None)
-    if callable(item):
-        value = item()
-    if isinstance(value, dt.datetime | dt.date | int | float | Decimal | bool):
+    value = plain_value(value)
+    if value is None or isinstance(value, dt.datetime | dt.date | int | float | Decimal | bool):
         return value
     return _text(str(value))
 

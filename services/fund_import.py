@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -35,6 +35,7 @@ from services.clock import local_today, to_local
 from services.errors import DomainError
 from services.formatting import date_time, safe_cell
 from services.i18n import DEFAULT_LANG, LANGUAGES, t
+from services.xlsx import uploaded_sheet
 
 COLUMNS = ("date", "donor", "source", "amount", "account", "memo")
 REQUIRED = ("date", "donor", "source", "amount", "account")   # the memo may be left out
@@ -203,15 +204,8 @@ def _header_map(cells: Sequence[object]) -> tuple[dict[str, int], str]:
 
 def _rows(data: bytes) -> Iterator[tuple[int, dict[str, object]]]:
     """(Excel row number, {column: cell}) for every non-blank row under the header."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise DomainError("fund.import.error.unreadable") from None
-    try:
-        titles = {t("fund.import.sheet.donations", lang) for lang in LANGUAGES}
-        sheet = next((s for s in book.worksheets if s.title in titles), None) \
-            or book.worksheets[0]
-        sheet.reset_dimensions()   # a foreign file's stored size may be wrong
+    titles = {t("fund.import.sheet.donations", lang) for lang in LANGUAGES}
+    with uploaded_sheet(data, titles, unreadable="fund.import.error.unreadable") as sheet:
         columns: dict[str, int] | None = None
         best: tuple[dict[str, int], str] = ({}, DEFAULT_LANG)
         count = 0
@@ -237,12 +231,6 @@ def _rows(data: bytes) -> Iterator[tuple[int, dict[str, object]]]:
             missing = [t(f"fund.import.col.{c}", lang) for c in REQUIRED if c not in found]
             raise DomainError("fund.import.error.missing_columns",
                               columns=t("fund.import.list_separator", lang).join(missing))
-    except DomainError:
-        raise
-    except Exception:
-        raise DomainError("fund.import.error.unreadable") from None
-    finally:
-        book.close()
 
 
 # --- checking and posting --------------------------------------------------------------------

@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,8 +22,6 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -37,6 +34,7 @@ from services.clock import local_today
 from services.errors import DomainError
 from services.formatting import mask_name, safe_cell
 from services.i18n import DEFAULT_LANG, label, t
+from services.xlsx import header_sheet
 
 KINDS = ("income", "expense")
 REVIEWERS = ("district_admin", "auditor", "school_chair")
@@ -401,22 +399,6 @@ def _text(value: object) -> object:
     return value
 
 
-def _sheet(book: Workbook, title: str, headers: Sequence[str],
-           widths: Sequence[int]) -> WriteOnlyWorksheet:
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", title)[:31])
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append([_header_cell(sheet, h) for h in headers])
-    return sheet
-
-
-def _header_cell(sheet: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=_text(text))
-    cell.font = Font(bold=True)
-    return cell
-
-
 def _money_cell(sheet: WriteOnlyWorksheet, fen: int | None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=None if fen is None else _yuan(fen))
     cell.number_format = MONEY_FORMAT
@@ -440,9 +422,9 @@ def journal_xlsx(session: Session, actor: Actor, *, start: dt.date, end: dt.date
     names, cats = _account_names(session), _categories(session)
     district = t("fund.district_account", lang)
     book = Workbook(write_only=True)
-    sheet = _sheet(book, t("fund.report.sheet.journal", lang),
-                   [t(f"fund.col.{c}", lang) for c in EXPORT_COLUMNS],
-                   (16, 12, 24, 8, 16, 20, 30, 14, 14, 14, 16, 16))
+    sheet = header_sheet(book, t("fund.report.sheet.journal", lang),
+                         [t(f"fund.col.{c}", lang) for c in EXPORT_COLUMNS],
+                         (16, 12, 24, 8, 16, 20, 30, 14, 14, 14, 16, 16))
     running = _opening(session, accounts, start) if is_balance else 0
     if is_balance:
         sheet.append([None, start, None, None, None, None, _text(t("fund.report.opening", lang)),
@@ -476,8 +458,9 @@ def _month_pivot(book: Workbook, title: str, frame: pd.DataFrame, kind: str, yea
     """One row per month of the year, one column per category, and a total column."""
     part = frame[frame["kind"] == kind]
     names = list(dict.fromkeys(part["category"]))
-    sheet = _sheet(book, title, [t("fund.col.month", lang), *names, t("fund.col.total", lang)],
-                   (10, *(14 for _ in names), 14))
+    sheet = header_sheet(book, title,
+                         [t("fund.col.month", lang), *names, t("fund.col.total", lang)],
+                         (10, *(14 for _ in names), 14))
     cells = {(m, c): int(a) for m, c, a in zip(part["month"], part["category"],
                                                part["amount_fen"], strict=True)}
     for month in range(1, 13):
@@ -500,31 +483,33 @@ def reports_xlsx(session: Session, actor: Actor, *, year: int, lang: str = DEFAU
     book = Workbook(write_only=True)
     _month_pivot(book, t("fund.report.sheet.income", lang), months, "income", year, lang)
     _month_pivot(book, t("fund.report.sheet.expense", lang), months, "expense", year, lang)
-    sheet = _sheet(book, t("fund.report.sheet.schools", lang),
-                   [t(f"fund.col.{c}", lang) for c in
-                    ("account", "income", "expense", "balance", "paid_count")],
-                   (28, 14, 14, 14, 12))
+    sheet = header_sheet(book, t("fund.report.sheet.schools", lang),
+                         [t(f"fund.col.{c}", lang) for c in
+                          ("account", "income", "expense", "balance", "paid_count")],
+                         (28, 14, 14, 14, 12))
     for row in schools.itertuples(index=False):
         sheet.append([_text(row.name or district), _money_cell(sheet, int(row.income_fen)),
                       _money_cell(sheet, int(row.expense_fen)),
                       _money_cell(sheet, int(row.balance_fen)), int(row.paid_count)])
-    sheet = _sheet(book, t("fund.report.sheet.top", lang),
-                   [t(f"fund.col.{c}", lang) for c in ("category", "amount", "count")],
-                   (20, 14, 10))
+    sheet = header_sheet(book, t("fund.report.sheet.top", lang),
+                         [t(f"fund.col.{c}", lang) for c in ("category", "amount", "count")],
+                         (20, 14, 10))
     for row in top.itertuples(index=False):
         sheet.append([_text(row.category), _money_cell(sheet, int(row.amount_fen)),
                       int(row.count)])
-    sheet = _sheet(book, t("fund.report.sheet.balance", lang),
-                   [t(f"fund.col.{c}", lang) for c in ("month", "income", "expense", "balance")],
-                   (10, 14, 14, 14))
+    sheet = header_sheet(book, t("fund.report.sheet.balance", lang),
+                         [t(f"fund.col.{c}", lang)
+                          for c in ("month", "income", "expense", "balance")],
+                         (10, 14, 14, 14))
     for row in history.itertuples(index=False):
         sheet.append([row.month, _money_cell(sheet, int(row.income_fen)),
                       _money_cell(sheet, int(row.expense_fen)),
                       _money_cell(sheet, int(row.balance_fen))])
     columns = ("number", "school", "name", "staff_no", "category", "amount", "paid_on",
                "voucher_no")
-    sheet = _sheet(book, t("fund.report.sheet.recipients", lang),
-                   [t(f"fund.col.{c}", lang) for c in columns], (16, 24, 10, 12, 16, 14, 12, 16))
+    sheet = header_sheet(book, t("fund.report.sheet.recipients", lang),
+                         [t(f"fund.col.{c}", lang) for c in columns],
+                         (16, 24, 10, 12, 16, 14, 12, 16))
     for row in people.itertuples(index=False):
         sheet.append([_text(row.number), _text(row.school), _text(row.name),
                       _text(row.staff_no), _text(row.category),

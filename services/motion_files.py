@@ -21,12 +21,10 @@ from fractions import Fraction
 from typing import Any
 from xml.sax.saxutils import escape
 
-import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -50,6 +48,7 @@ from services.formatting import FORMULA_PREFIXES, safe_cell
 from services.fund_import import read_date
 from services.i18n import DEFAULT_LANG, LANGUAGES, label, t
 from services.motion_queries import MotionFilter
+from services.xlsx import header_sheet, plain_value, uploaded_sheet
 
 EXPORTERS = ("district_admin", "school_chair")
 DATE_FORMAT = "yyyy-mm-dd"
@@ -91,21 +90,6 @@ def _save(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _sheet(book: Workbook, title: str, headers: Sequence[str],
-           widths: Sequence[int]) -> WriteOnlyWorksheet:
-    sheet = book.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", title)[:31])
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=_text(header))
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    sheet.append(cells)
-    return sheet
 
 
 def _formatted(sheet: WriteOnlyWorksheet, value: object, number_format: str) -> WriteOnlyCell:
@@ -167,19 +151,6 @@ def _label(prefix: str, code: str | None, lang: str) -> str:
     return "" if not code else label(f"{prefix}.{code}", code, lang)
 
 
-def _present(value: object) -> Any:
-    """A DataFrame value as a plain Python one: missing (None, NaN, NaT) → None."""
-    if value is None:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    item = getattr(value, "item", None)
-    return item() if callable(item) else value
-
-
 def register_xlsx(session: Session, actor: Actor, *, filters: MotionFilter,
                   lang: str = DEFAULT_LANG) -> bytes:
     """提案登记表 of the motions the current filters select (motion_queries.all_motions, in
@@ -196,15 +167,15 @@ def register_xlsx(session: Session, actor: Actor, *, filters: MotionFilter,
     school_of, cosigners = _school_ids(session, ids), _cosigners(session, ids)
 
     book = Workbook(write_only=True)
-    sheet = _sheet(book, t("motion.register.sheet", lang),
-                   [t(f"motion.register.col.{c}", lang) for c in REGISTER_COLUMNS],
-                   REGISTER_WIDTHS)
+    sheet = header_sheet(book, t("motion.register.sheet", lang),
+                         [t(f"motion.register.col.{c}", lang) for c in REGISTER_COLUMNS],
+                         REGISTER_WIDTHS)
     separator = t("motion.register.separator", lang)
     columns = ["id", "number", "title", "proposer", "category", "state", "department",
                "deadline", "extent", "rating", "progress"]
     for values in frame[columns].itertuples(index=False, name=None):
         (motion_id, number, title, proposer, category, state, department, deadline, extent,
-         rating, progress) = (_present(v) for v in values)
+         rating, progress) = (plain_value(v) for v in values)
         if schools is not None and school_of.get(motion_id) not in schools:
             continue   # a chair who also reads as delegate or department: their school only
         progress = int(progress or 0)
@@ -507,9 +478,9 @@ def progress_template_xlsx(session: Session, actor: Actor, *, meeting_id: int,
         .where(Motion.meeting_id == meeting_id, Motion.state == "implementing")
         .order_by(Motion.number, Motion.id)).all()
     book = Workbook(write_only=True)
-    sheet = _sheet(book, t("motion.progress_sheet.title", lang),
-                   [t(f"motion.progress_sheet.col.{c}", lang) for c in SHEET_COLUMNS],
-                   SHEET_WIDTHS)
+    sheet = header_sheet(book, t("motion.progress_sheet.title", lang),
+                         [t(f"motion.progress_sheet.col.{c}", lang) for c in SHEET_COLUMNS],
+                         SHEET_WIDTHS)
     for motion_id, number, title, progress in rows:
         sheet.append([motion_id, _text(number or ""), _text(title),
                       _formatted(sheet, progress, PERCENT_FORMAT), None, None,
@@ -627,15 +598,9 @@ def _sheet_rows(data: bytes) -> list[tuple[int, dict[str, object]]]:
     """(Excel row number, {column: cell}) of every row under the header with anything in it."""
     if not data.startswith(b"PK"):
         raise DomainError("motion.progress_import.error.not_xlsx")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise DomainError("motion.progress_import.error.unreadable") from None
-    try:
-        titles = {t("motion.progress_sheet.title", lang) for lang in LANGUAGES}
-        sheet = next((s for s in book.worksheets if s.title in titles), None) \
-            or book.worksheets[0]
-        sheet.reset_dimensions()   # a foreign file's stored size may be wrong
+    titles = {t("motion.progress_sheet.title", lang) for lang in LANGUAGES}
+    unreadable = "motion.progress_import.error.unreadable"
+    with uploaded_sheet(data, titles, unreadable=unreadable) as sheet:
         columns: dict[str, int] | None = None
         rows: list[tuple[int, dict[str, object]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -653,12 +618,6 @@ def _sheet_rows(data: bytes) -> list[tuple[int, dict[str, object]]]:
                 raise DomainError("motion.progress_import.error.too_many_rows",
                                   limit=MAX_SHEET_ROWS)
             rows.append((number, row))
-    except DomainError:
-        raise
-    except Exception:
-        raise DomainError("motion.progress_import.error.unreadable") from None
-    finally:
-        book.close()
     if columns is None:
         raise DomainError("motion.progress_import.error.no_header",
                           columns=t("motion.register.separator", DEFAULT_LANG).join(

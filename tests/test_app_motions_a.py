@@ -12,134 +12,52 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from bench.harness import app_on_page, routed
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade_to_head
 from db.motions import Motion, MotionAssignment, MotionCosigner, MotionMilestone, MotionReply
 from services import motions
 from services.access import PAGES_BY_KEY
 from services.clock import local_today
 from services.errors import DomainError
 from services.i18n import t
-from tests.motion_factory import Congress, build_congress
+from tests.motion_app import (
+    app_env,
+    build,
+    click,
+    errors,
+    fresh_district,
+    motion_row,
+    motion_upto,
+    on_page,
+    refused,
+    rerun,
+    session_of,
+    texts,
+)
+from tests.motion_factory import Congress
 
 HTML_TITLE = "<b>x</b>"
 LINK_TITLE = "[点我](javascript:alert(1))"
-# Each step and what it needs, in the order of the happy path (see services/motions.py).
-STEPS = ("cosigning", "signed", "submitted", "registered", "assigned", "handling", "replied",
-         "awaiting_rating", "rated", "implementing")
-
-
-def session_of(url: str):
-    return make_sessionmaker(make_engine(url))()
-
-
-def build(url: str) -> Congress:
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    with make_sessionmaker(engine)() as s:
-        congress = build_congress(s, year=local_today().year)
-        s.commit()
-    engine.dispose()
-    return congress
-
-
-def motion_upto(url: str, c: Congress, upto: str = "draft", *, title: str = "食堂延长晚餐供应时间",
-                reason: str = "不少教师晚自习后才下班，食堂已关门。",
-                suggestion: str = "晚餐供应延长到19:30。") -> int:
-    """A motion of 张一 (d1) at school A, moved along the happy path up to `upto`."""
-    with session_of(url) as s:
-        mid = motions.draft_motion(s, c.d1, meeting_id=c.meeting_a, title=title, reason=reason,
-                                   suggestion=suggestion, category="logistics")
-        for step in STEPS[:STEPS.index(upto) + 1] if upto != "draft" else ():
-            match step:
-                case "cosigning":
-                    motions.ask_cosigners(s, c.d1, motion_id=mid,
-                                          staff_ids=[c.staff["李二"], c.staff["王三"]])
-                case "signed":
-                    motions.cosign(s, c.d2, motion_id=mid)
-                    motions.cosign(s, c.d3, motion_id=mid)
-                case "submitted":
-                    motions.submit(s, c.d1, motion_id=mid)
-                case "registered":
-                    motions.register(s, c.chair, motion_id=mid)
-                case "assigned":
-                    motions.assign(s, c.chair, motion_id=mid,
-                                   lead_department_id=c.departments["教务处"])
-                case "handling":
-                    motions.accept(s, c.dept, motion_id=mid)
-                case "replied":
-                    motions.reply(s, c.dept, motion_id=mid, body="已与食堂协商。",
-                                  extent="solved")
-                case "awaiting_rating":
-                    motions.accept_reply(s, c.chair, motion_id=mid)
-                case "rated":
-                    motions.rate(s, c.d1, motion_id=mid, rating="satisfied")
-                case "implementing":
-                    motions.implement(s, c.chair, motion_id=mid)
-        s.commit()
-    return mid
-
-
-def motion_row(url: str, motion_id: int) -> Motion:
-    with session_of(url) as s:
-        row = s.get(Motion, motion_id)
-        s.expunge(row)
-        return row
-
-
-def on_page(username: str, key: str, **state) -> AppTest:
-    at = app_on_page(username, PAGES_BY_KEY[key].file, **state)
-    assert not at.exception, at.exception
-    return at
 
 
 def follow(at: AppTest, key: str) -> AppTest:
     """AppTest keeps rerunning the page it was last sent to: follow the app's switch."""
-    at.switch_page(PAGES_BY_KEY[key].file).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def click(at: AppTest, label_key: str, index: int = 0) -> AppTest:
-    [b for b in at.button if b.label == t(label_key)][index].click()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    at.switch_page(PAGES_BY_KEY[key].file)
+    return rerun(at)
 
 
 def labels(at: AppTest) -> set[str]:
     return {b.label for b in at.button}
 
 
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def texts(at: AppTest) -> list[str]:
-    return [e.value for e in at.text]
-
-
-def refused(key: str, **params) -> str:
-    return DomainError(key, **params).message()
-
-
 @pytest.fixture
-def env(monkeypatch):
-    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
-
-    def use(url: str) -> str:
-        monkeypatch.setenv("UNION_DATABASE_URL", url)
-        return url
-    with routed():
+def env(monkeypatch) -> Iterator:
+    with app_env(monkeypatch) as use:
         yield use
 
 
 @pytest.fixture
-def fresh(databases, env) -> Iterator[tuple[str, Congress]]:
+def fresh(databases, env) -> tuple[str, Congress]:
     """A small district of its own, for the tests that change it."""
-    url = env(databases.new_url())
-    return url, build(url)
+    return fresh_district(databases, env)
 
 
 @pytest.fixture(scope="module")

@@ -15,75 +15,29 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from bench.harness import app_on_page, routed
-from db.engine import make_engine, make_sessionmaker
-from db.migrate import upgrade_to_head
 from db.models import CongressTerm
 from db.motions import CongressMeeting, CongressVote, Motion
 from services import motion_files, motions
-from services.access import PAGES_BY_KEY
 from services.clock import local_today
-from services.errors import DomainError
 from services.i18n import t
-from tests.motion_factory import Congress, build_congress
+from tests.motion_app import (
+    app_env,
+    build,
+    click,
+    errors,
+    fresh_district,
+    motion_row,
+    motion_upto,
+    on_page,
+    refused,
+    rerun,
+    session_of,
+    texts,
+)
+from tests.motion_factory import Congress
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The happy path, each step as services/motions.py takes it.
-STEPS = ("cosigning", "signed", "submitted", "registered", "assigned", "handling", "replied",
-         "awaiting_rating", "rated", "implementing", "done")
-
-
-def session_of(url: str):
-    return make_sessionmaker(make_engine(url))()
-
-
-def build(url: str) -> Congress:
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    with make_sessionmaker(engine)() as s:
-        congress = build_congress(s, year=local_today().year)
-        s.commit()
-    engine.dispose()
-    return congress
-
-
-def motion_upto(url: str, c: Congress, upto: str = "submitted", *, title: str,
-                reason: str = "不少教师晚自习后才下班，食堂已关门。",
-                deadline: dt.date | None = None, rating: str = "satisfied") -> int:
-    """A motion of 张一 (d1) at school A, moved along the happy path up to `upto`."""
-    with session_of(url) as s:
-        mid = motions.draft_motion(s, c.d1, meeting_id=c.meeting_a, title=title, reason=reason,
-                                   suggestion="请学校研究解决。", category="logistics")
-        for step in STEPS[:STEPS.index(upto) + 1]:
-            match step:
-                case "cosigning":
-                    motions.ask_cosigners(s, c.d1, motion_id=mid,
-                                          staff_ids=[c.staff["李二"], c.staff["王三"]])
-                case "signed":
-                    motions.cosign(s, c.d2, motion_id=mid)
-                    motions.cosign(s, c.d3, motion_id=mid)
-                case "submitted":
-                    motions.submit(s, c.d1, motion_id=mid)
-                case "registered":
-                    motions.register(s, c.chair, motion_id=mid)
-                case "assigned":
-                    motions.assign(s, c.chair, motion_id=mid, deadline=deadline,
-                                   lead_department_id=c.departments["教务处"])
-                case "handling":
-                    motions.accept(s, c.dept, motion_id=mid)
-                case "replied":
-                    motions.reply(s, c.dept, motion_id=mid, body="已与食堂协商，<b>延长</b>供应。",
-                                  extent="solved")
-                case "awaiting_rating":
-                    motions.accept_reply(s, c.chair, motion_id=mid)
-                case "rated":
-                    motions.rate(s, c.d1, motion_id=mid, rating=rating)
-                case "implementing":
-                    motions.implement(s, c.chair, motion_id=mid)
-                case "done":
-                    motions.mark_done(s, c.chair, motion_id=mid)
-        s.commit()
-    return mid
+REPLY = "已与食堂协商，<b>延长</b>供应。"   # a reply that looks like HTML
 
 
 def overdue_motion(url: str, c: Congress, *, title: str) -> int:
@@ -96,41 +50,9 @@ def overdue_motion(url: str, c: Congress, *, title: str) -> int:
     return mid
 
 
-def motion_row(url: str, motion_id: int) -> Motion:
-    with session_of(url) as s:
-        row = s.get(Motion, motion_id)
-        s.expunge(row)
-        return row
-
-
-def on_page(username: str, key: str, **state) -> AppTest:
-    at = app_on_page(username, PAGES_BY_KEY[key].file, **state)
-    assert not at.exception, at.exception
-    return at
-
-
-def rerun(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def click(at: AppTest, label_key: str, **params) -> AppTest:
-    next(b for b in at.button if b.label == t(label_key, **params)).click()
-    return rerun(at)
-
-
 def submit(at: AppTest, label_key: str) -> AppTest:
     next(b for b in at.get("form_submit_button") if b.label == t(label_key)).click()
     return rerun(at)
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def texts(at: AppTest) -> list[str]:
-    return [e.value for e in at.text]
 
 
 def tiles(at: AppTest) -> dict[str, str]:
@@ -142,10 +64,6 @@ def table_values(at: AppTest) -> set[str]:
     return {str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()}
 
 
-def refused(key: str, **params) -> str:
-    return DomainError(key, **params).message()
-
-
 def tab(at: AppTest, name: str) -> AppTest:
     """Open a tab of the review page: only the open tab runs."""
     at.session_state["review_tab"] = t(f"motion.review.tab.{name}")
@@ -154,22 +72,15 @@ def tab(at: AppTest, name: str) -> AppTest:
 
 @pytest.fixture
 def env(monkeypatch) -> Iterator:
-    monkeypatch.setenv("UNION_COOKIE_KEY", "app-test-signing-key-not-for-production")
-
-    def use(url: str) -> str:
-        monkeypatch.setenv("UNION_DATABASE_URL", url)
-        return url
-
     st.cache_data.clear()   # the caches are keyed by the actor, not the database
-    with routed():
+    with app_env(monkeypatch) as use:
         yield use
 
 
 @pytest.fixture
 def fresh(databases, env) -> tuple[str, Congress]:
     """A small district of its own, for the tests that change it."""
-    url = env(databases.new_url())
-    return url, build(url)
+    return fresh_district(databases, env)
 
 
 @pytest.fixture(scope="module")
@@ -179,13 +90,13 @@ def shared_db(databases) -> tuple[str, Congress, dict[str, int]]:
     one done; school B's meeting one registered motion."""
     url = databases.new_url()
     c = build(url)
-    ids = {"submitted": motion_upto(url, c, title="<b>食堂</b>延长晚餐供应时间"),
-           "submitted2": motion_upto(url, c, title="教师停车位不足",
+    ids = {"submitted": motion_upto(url, c, "submitted", title="<b>食堂</b>延长晚餐供应时间"),
+           "submitted2": motion_upto(url, c, "submitted", title="教师停车位不足",
                                      reason="学校停车位太少，教师早上找不到车位。"),
            "registered": motion_upto(url, c, "registered", title="办公室增设饮水机"),
            "overdue": overdue_motion(url, c, title="更新多媒体设备"),
-           "replied": motion_upto(url, c, "replied", title="图书馆延长开放时间"),
-           "done": motion_upto(url, c, "done", title="改善教师午休条件")}
+           "replied": motion_upto(url, c, "replied", title="图书馆延长开放时间", reply=REPLY),
+           "done": motion_upto(url, c, "done", title="改善教师午休条件", reply=REPLY)}
     with session_of(url) as s:
         motions.update_meeting(s, c.chair_b, meeting_id=c.meeting_b, accepting=True,
                                settings=motions.MeetingSettings(min_cosigners=0))
@@ -248,7 +159,7 @@ def test_similar_motions_of_the_school_are_listed_beside_the_one_reviewed(fresh)
     url, c = fresh
     earlier = motion_upto(url, c, "registered", title="食堂晚餐供应时间太短",
                           reason="食堂晚餐供应时间太短，晚自习教师吃不上饭。")
-    motion_upto(url, c, title="延长食堂晚餐供应时间",
+    motion_upto(url, c, "submitted", title="延长食堂晚餐供应时间",
                 reason="晚自习教师吃不上晚餐，食堂供应时间太短。")
     at = on_page("m_chair", "motion_review")
     assert t("motion.form.similar") in [x.value for x in at.caption]
@@ -257,7 +168,7 @@ def test_similar_motions_of_the_school_are_listed_beside_the_one_reviewed(fresh)
 
 def test_the_chair_registers_a_motion_from_the_queue(fresh):
     url, c = fresh
-    mid = motion_upto(url, c, title="食堂延长晚餐供应时间")
+    mid = motion_upto(url, c, "submitted", title="食堂延长晚餐供应时间")
     at = on_page("m_chair", "motion_review")
     click(at, "motion.do.register")
     assert errors(at) == []
@@ -272,7 +183,7 @@ def test_the_chair_registers_a_motion_from_the_queue(fresh):
 
 def test_rejecting_needs_a_reason_and_then_takes_it(fresh):
     url, c = fresh
-    mid = motion_upto(url, c, title="增加教师节福利")
+    mid = motion_upto(url, c, "submitted", title="增加教师节福利")
     at = on_page("m_chair", "motion_review")
     submit(at, "motion.do.reject")
     assert errors(at) == [refused("motion.error.text_required",
@@ -309,9 +220,9 @@ def test_assigning_with_a_past_deadline_is_refused_and_a_valid_one_assigns(fresh
 
 def test_the_chair_checks_a_reply_and_accepts_it(fresh):
     url, c = fresh
-    mid = motion_upto(url, c, "replied", title="图书馆延长开放时间")
+    mid = motion_upto(url, c, "replied", title="图书馆延长开放时间", reply=REPLY)
     at = tab(on_page("m_chair", "motion_review"), "replies")
-    assert "已与食堂协商，<b>延长</b>供应。" in texts(at)
+    assert REPLY in texts(at)
     click(at, "motion.do.accept_reply")
     assert errors(at) == []
     assert motion_row(url, mid).state == "awaiting_rating"
@@ -352,8 +263,8 @@ def progress_sheet(url: str, c: Congress, rows: dict[int, tuple[object, object]]
 
 def test_a_progress_sheet_with_bad_rows_lists_every_one_and_applies_nothing(fresh):
     url, c = fresh
-    first = motion_upto(url, c, "implementing", title="更新多媒体设备")
-    second = motion_upto(url, c, "implementing", title="改善教师午休条件")
+    first = motion_upto(url, c, "implementing", title="更新多媒体设备", reply=REPLY)
+    second = motion_upto(url, c, "implementing", title="改善教师午休条件", reply=REPLY)
     at = tab(on_page("m_chair", "motion_review"), "all")
     at.get("file_uploader")[0].upload("进度.xlsx", progress_sheet(
         url, c, {first: (150, "已完成"), second: (60, "")}), XLSX)
@@ -518,8 +429,8 @@ def test_each_page_reads_in_english(shared, page):
 
 def test_after_a_step_the_queue_moves_on_to_the_next_motion(fresh):
     url, c = fresh
-    first = motion_upto(url, c, title="食堂延长晚餐供应时间")
-    second = motion_upto(url, c, title="教师停车位不足")
+    first = motion_upto(url, c, "submitted", title="食堂延长晚餐供应时间")
+    second = motion_upto(url, c, "submitted", title="教师停车位不足")
     at = on_page("m_chair", "motion_review")
     at.selectbox(key="review_pick").set_value(second)
     rerun(at)
