@@ -7,19 +7,16 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from db.motions import MOTION_STATES
 from services import motion_files as files
 from services import motion_queries as queries
 from services.errors import DomainError
 from services.org import department_choices, school_choices
 from ui import motion_board as board
-from ui import motion_view
+from ui import motion_register, motion_view
 from ui.guard import require_login
 from ui.runtime import db, lang, show_error, tr
-from ui.widgets import current_page, pager, show_done
+from ui.widgets import show_done
 
-PAGE_SIZE = 50
-PAGE_KEY = "review_page"
 TABS = ("review", "assign", "replies", "follow_up", "all")
 
 actor = require_login("motion_review")
@@ -103,29 +100,8 @@ def similar(view: queries.MotionView) -> None:
 
 def register_tab() -> None:
     """The whole register of the meeting, filtered, with its files and the progress import."""
-    c1, c2, c3, c4 = st.columns(4, vertical_alignment="bottom")
-    state = c1.selectbox(tr("motion.review.state"), options=[None, *MOTION_STATES],
-                         format_func=lambda s: tr("motion.review.any") if s is None
-                         else motion_view.state_label(s), key="review_state")
-    department = c2.selectbox(tr("motion.review.department"), options=[None, *departments],
-                              format_func=lambda d: tr("motion.review.any") if d is None
-                              else departments[d], key="review_department")
-    text = c3.text_input(tr("motion.review.search"), max_chars=50, key="review_text")
-    overdue = c4.toggle(tr("motion.review.overdue_only"), key="review_overdue")
-    filters = queries.MotionFilter(meeting_id=meeting_id, states=(state,) if state else (),
-                                   department_id=department, text=text, overdue_only=overdue)
-    with db() as session:
-        frame, total = queries.list_motions(session, actor, filters=filters,
-                                            page=current_page(PAGE_KEY), page_size=PAGE_SIZE)
-    if frame.empty:
-        st.caption(tr("motion.review.none_found"))
-    else:
-        motion_view.motion_table(frame)
-    if total:
-        pager(total, page_size=PAGE_SIZE, key=PAGE_KEY)
-    if not frame.empty:
-        board.forget_gone("review_open", frame["id"].astype(int).tolist())
-        motion_view.pick_and_open(frame, "review_open")
+    motion_register.register(actor, key="review", departments=departments,
+                             meeting_id=meeting_id)
 
     def made(make: Callable[..., bytes], **kwargs: object) -> Callable[[], bytes]:
         """A file made when its button is clicked, not on every rerun."""
@@ -135,10 +111,7 @@ def register_tab() -> None:
         return build
 
     st.subheader(tr("motion.review.files"))
-    left, middle, right = st.columns(3)
-    left.download_button(tr("motion.review.download_register"),
-                         made(files.register_xlsx, filters=filters), on_click="ignore",
-                         file_name=f"motion-register-{meeting_id}.xlsx")
+    middle, right = st.columns(2)
     middle.download_button(tr("motion.review.download_report"),
                            made(files.handling_report_pdf, meeting_id=meeting_id),
                            on_click="ignore", file_name=f"motion-report-{meeting_id}.pdf",

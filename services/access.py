@@ -60,6 +60,8 @@ PAGES: tuple[PageSpec, ...] = (
              ("department_head",)),
     PageSpec("motion_review", "pages/motion_review.py", "motion_review", "page.motion_review",
              ":material/rule:", "nav.section.motions", ("school_chair",)),
+    PageSpec("motion_list", "pages/motion_list.py", "motion_list", "page.motion_list",
+             ":material/list_alt:", "nav.section.motions", ("district_admin",)),
     PageSpec("motion_board", "pages/motion_board.py", "motion_board", "page.motion_board",
              ":material/monitoring:", "nav.section.motions", ("district_admin", "school_chair")),
     PageSpec("congress", "pages/congress.py", "congress", "page.congress",
