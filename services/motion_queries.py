@@ -301,12 +301,13 @@ def all_motions(session: Session, actor: Actor, *, filters: MotionFilter = NO_FI
     return frame[REGISTER_COLUMNS]
 
 
-def _signed_counts() -> Any:
-    """Per motion: co-signers who signed, and all who were asked."""
-    return (select(MotionCosigner.motion_id,
-                   func.count(case((MotionCosigner.status == "signed", 1))).label("signed"),
-                   func.count().label("asked"))
-            .group_by(MotionCosigner.motion_id).subquery())
+def _cosigners(*statuses: str) -> Any:
+    """Per listed motion, its co-signers (of these statuses, or all asked): a correlated count
+    on the (motion, staff) index, so a short list never counts every motion's co-signers."""
+    query = select(func.count()).where(MotionCosigner.motion_id == Motion.id)
+    if statuses:
+        query = query.where(MotionCosigner.status.in_(statuses))
+    return query.correlate(Motion).scalar_subquery()
 
 
 def my_motions(session: Session, actor: Actor, *, today: dt.date | None = None,
@@ -315,14 +316,11 @@ def my_motions(session: Session, actor: Actor, *, today: dt.date | None = None,
     asked and the meeting's minimum."""
     require_role(actor, "delegate")
     today = today or local_today()
-    counts = _signed_counts()
     rows = session.execute(
         select(Motion.id, Motion.meeting_id, Motion.number, Motion.title, Motion.state,
-               func.coalesce(counts.c.signed, 0), func.coalesce(counts.c.asked, 0),
-               CongressMeeting.min_cosigners, Motion.deadline, Motion.rating, Motion.progress,
-               Motion.updated_at)
+               _cosigners("signed"), _cosigners(), CongressMeeting.min_cosigners,
+               Motion.deadline, Motion.rating, Motion.progress, Motion.updated_at)
         .join(CongressMeeting, CongressMeeting.id == Motion.meeting_id)
-        .outerjoin(counts, counts.c.motion_id == Motion.id)
         .where(Motion.proposer_staff_id == actor.staff_id)   # NULL staff: none
         .order_by(Motion.id.desc())).all()
     frame = pd.DataFrame(rows, columns=["id", "meeting_id", "number", "title", "state",
@@ -339,15 +337,12 @@ def cosign_requests(session: Session, actor: Actor, *,
                     lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Motions still collecting co-signers that asked this delegate and await the answer."""
     require_role(actor, "delegate")
-    counts = _signed_counts()
     rows = session.execute(
-        select(Motion.id, Motion.meeting_id, Motion.title, Staff.name,
-               func.coalesce(counts.c.signed, 0), CongressMeeting.min_cosigners,
-               MotionCosigner.requested_at)
+        select(Motion.id, Motion.meeting_id, Motion.title, Staff.name, _cosigners("signed"),
+               CongressMeeting.min_cosigners, MotionCosigner.requested_at)
         .join(MotionCosigner, MotionCosigner.motion_id == Motion.id)
         .join(Staff, Staff.id == Motion.proposer_staff_id)
         .join(CongressMeeting, CongressMeeting.id == Motion.meeting_id)
-        .outerjoin(counts, counts.c.motion_id == Motion.id)
         .where(MotionCosigner.staff_id == actor.staff_id,
                MotionCosigner.status == "requested", Motion.state == "cosigning")
         .order_by(MotionCosigner.requested_at, Motion.id)).all()
@@ -387,8 +382,7 @@ def review_queue(session: Session, actor: Actor, *, meeting_id: int) -> pd.DataF
                  (Motion.state == "replied", Motion.replied_on), else_=rated_on)
     reason = (select(MotionAssignment.return_reason).where(returning)
               .order_by(MotionAssignment.id.desc()).limit(1).scalar_subquery())
-    signed = (select(func.count()).where(MotionCosigner.motion_id == Motion.id,
-                                         MotionCosigner.status == "signed").scalar_subquery())
+    signed = _cosigners("signed")
     order = case(*((task == name, i) for i, name in enumerate(REVIEW_TASKS)))
     rows = session.execute(
         select(Motion.id, Motion.number, Motion.title, Staff.name, Motion.state,
