@@ -852,6 +852,12 @@ def forget_similar_indexes() -> None:
         _INDEXES.clear()
 
 
+def _weighted(title: str, reason: str) -> str:
+    """案由 names the topic: it counts twice against the 理由, so a motion that comes back
+    with the same title but new reasons still ranks high."""
+    return f"{title}\n{title}\n{reason}"
+
+
 def _school_index(session: Session, school_id: int) -> SimilarIndex:
     """The school's motions (every meeting, every state: the reader's scope filters the
     results, not the index) indexed on title and reason."""
@@ -863,7 +869,7 @@ def _school_index(session: Session, school_id: int) -> SimilarIndex:
         cached = _INDEXES.get(place)
     if cached is not None and cached[0] == version:
         return cached[1]
-    docs = [(mid, f"{title}\n{reason}") for mid, title, reason in session.execute(
+    docs = [(mid, _weighted(title, reason)) for mid, title, reason in session.execute(
         select(Motion.id, Motion.title, Motion.reason).where(Motion.school_id == school_id))]
     index = SimilarIndex(docs)
     with _INDEX_LOCK:
@@ -874,15 +880,18 @@ def _school_index(session: Session, school_id: int) -> SimilarIndex:
 def similar_motions(session: Session, actor: Actor, *, school_id: int, text: str,
                     exclude_id: int | None = None, limit: int = 5,
                     lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """Earlier motions of the school (this meeting and past ones) that read like `text`, most
-    alike first, among those the reader may see; other people's drafts never show.
+    """Earlier motions of the school (this meeting and past ones) that read like `text` (its
+    first line taken as the title, the rest as the reasons), most alike first, among those
+    the reader may see; other people's drafts never show.
     Columns: id, number, meeting, title, state, score (cosine, 0..1)."""
     _check_school(actor, school_id, *READERS)
     columns = ["id", "number", "meeting", "title", "state", "score"]
     if not (text or "").strip():
         return pd.DataFrame([], columns=columns)
+    title, _newline, reason = text.strip().partition("\n")
     found = _school_index(session, school_id).query(
-        text, limit=SIMILAR_CANDIDATES, exclude=() if exclude_id is None else (exclude_id,))
+        _weighted(title, reason), limit=SIMILAR_CANDIDATES,
+        exclude=() if exclude_id is None else (exclude_id,))
     scores = dict(found)
     rows = session.execute(
         select(Motion.id, Motion.number, Motion.meeting_id, Motion.title, Motion.state)

@@ -606,3 +606,20 @@ def test_the_similar_index_is_cached_until_a_motion_changes(session, c, d):
     assert frame["id"].iloc[0] == d["m17"]
     [(new_version, new_index)] = mq._INDEXES.values()
     assert new_version != version and new_index is not index
+
+
+def test_a_title_that_comes_back_ranks_above_shared_reasons(session, c, d):
+    """案由 counts twice: last year's motion under the same title, with other reasons, ranks
+    above one that only shares the reasons."""
+    same_title = _motion(session, d, "m18", "王三", "registered", "关于教师午休室增设床位的建议",
+                         number="2026SCH1TA010")
+    same_title.reason = "中午没有地方休息，下午上课没精神。"
+    same_reason = _motion(session, d, "m19", "赵四", "registered", "关于调整作息时间的建议",
+                          number="2026SCH1TA011")
+    same_reason.reason = "新学期起午饭时间推迟，教师排队太久，饭菜凉了。"
+    session.flush()
+    frame = mq.similar_motions(
+        session, c.chair, school_id=c.school_a,
+        text="关于教师午休室增设床位的建议\n新学期起午饭时间推迟，教师排队太久，饭菜凉了。")
+    ids = list(frame["id"])
+    assert ids.index(same_title.id) < ids.index(same_reason.id)
