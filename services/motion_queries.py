@@ -47,7 +47,6 @@ from sqlalchemy.orm import Session
 
 from db.models import Account, CongressTerm, Department, School, Staff
 from db.motions import (
-    MOTION_STATES,
     CongressMeeting,
     Motion,
     MotionAssignment,
@@ -61,16 +60,12 @@ from services.actor import Actor, require_role
 from services.clock import local_today, to_local
 from services.errors import DomainError
 from services.i18n import DEFAULT_LANG, t
+from services.motions import OVERDUE_STATES, PUBLIC_STATES, available_actions, is_overdue
+from services.motions import PRIVATE_STATES as DRAFT_STATES
 from services.similar import SimilarIndex
 
 READERS = ("district_admin", "school_chair", "department_head", "delegate")
 BOARD = ("district_admin", "school_chair")
-# Before review ends a motion is the proposer's and the committee's business (as in
-# services/motions.PUBLIC_STATES: registered onward).
-PRIVATE_STATES = ("draft", "cosigning", "submitted", "withdrawn")
-DRAFT_STATES = ("draft", "cosigning")
-PUBLIC_STATES = tuple(s for s in MOTION_STATES if s not in PRIVATE_STATES)
-OVERDUE_STATES = ("assigned", "handling")
 SATISFIED = ("satisfied", "basically")
 KPI_COUNTS = ("submitted", "registered", "due", "on_time", "rated", "satisfied", "done")
 KPI_RATES = ("registration_rate", "on_time_rate", "satisfaction_rate", "done_rate")
@@ -553,9 +548,6 @@ def _readable_motion(session: Session, actor: Actor, motion_id: int) -> Motion:
 def motion_view(session: Session, actor: Actor, motion_id: int, *,
                 today: dt.date | None = None, lang: str = DEFAULT_LANG) -> MotionView:
     """One motion as its reader may see it, with its history and the actions open to them."""
-    # Written in parallel with this module; imported here so the lists work without it.
-    from services.motions import available_actions
-
     motion = _readable_motion(session, actor, motion_id)
     today = today or local_today()
     meeting = session.get(CongressMeeting, motion.meeting_id)
@@ -625,8 +617,7 @@ def motion_view(session: Session, actor: Actor, motion_id: int, *,
         assigned_on=motion.assigned_on, done_on=motion.done_on,
         created_at=to_local(motion.created_at) or motion.created_at,
         updated_at=to_local(motion.updated_at) or motion.updated_at,
-        overdue=motion.state in OVERDUE_STATES and motion.deadline is not None
-        and motion.deadline < today,
+        overdue=is_overdue(motion, today),
         merged_into_id=motion.merged_into_id, merged_into=merged_into,
         merged_children=children, cosigners=cosigners, assignments=assignments,
         replies=replies, ratings=ratings, milestones=milestones, events=events,
