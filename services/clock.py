@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+from functools import cache
 from zoneinfo import ZoneInfo
+
+from services.config import timezone_name
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(os.environ.get("UNION_TIMEZONE", "Asia/Shanghai"))
+    return _zone(timezone_name())
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def to_local(value: dt.datetime | None) -> dt.datetime | None:

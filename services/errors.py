@@ -18,7 +18,7 @@ class DomainError(Exception):
         params = dict(self.params)
         for name, value in self.params.items():
             if name.endswith("_key"):
-                params[name.removesuffix("_key")] = t(str(value), lang)
+                params[name.removesuffix("_key")] = t(str(value), lang, **self.params)
         return t(self.key, lang, **params)
 
     def bilingual(self) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import re
 import secrets
+
+from services.config import receipt_scrypt_n
 
 DIGITS = 16
 _SCHEME = "scrypt"
@@ -24,10 +25,7 @@ _NON_DIGITS = re.compile(r"[\s\-–—_.]")
 
 def scrypt_n() -> int:
     """scrypt's cost (UNION_RECEIPT_SCRYPT_N, a power of two; tests lower it for speed)."""
-    n = int(os.environ.get("UNION_RECEIPT_SCRYPT_N", str(2**14)))
-    if n < 2 or n & (n - 1):
-        raise ValueError("UNION_RECEIPT_SCRYPT_N must be a power of two")
-    return n
+    return receipt_scrypt_n()
 
 
 def new_code() -> str:

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # Before any project import: cheap password hashes and a private data folder for tests.
+os.environ["UNION_ENV"] = "test"  # not production: cheap hashes are allowed
 os.environ["UNION_BCRYPT_ROUNDS"] = "4"
+os.environ["UNION_SECRETS_FILE"] = os.devnull  # never a developer's own secrets.toml
 os.environ.setdefault("UNION_RECEIPT_SCRYPT_N", "1024")  # receipts: same code path, cheaper
 os.environ.setdefault("UNION_DATA_DIR", tempfile.mkdtemp(prefix="union-test-data-"))
 

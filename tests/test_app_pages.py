@@ -196,7 +196,30 @@ def test_production_without_signing_key_refuses(app_env, monkeypatch):
     monkeypatch.setenv("UNION_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     at = app_as(None)
     at.run()
-    # An unreachable database is reported first, in both languages, without a traceback.
+    # The settings are checked before anything else: both languages, saying what to set.
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        f"{t('config.refused', 'zh')}\n\n{t('config.refused', 'en')}",
+        f"{t('config.no_cookie_key', 'zh')}\n\n{t('config.no_cookie_key', 'en')}"]
+    assert not at.text_input  # no login form
+
+
+def test_unreachable_database_is_reported(app_env, monkeypatch):
+    monkeypatch.setenv("UNION_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = app_as(None)
+    at.run()
+    # An unreachable database is reported in both languages, without a traceback.
     assert not at.exception
     assert [e.value for e in at.error] == [
         f"{t('db.unavailable', 'zh')}\n\n{t('db.unavailable', 'en')}"]
+
+
+def test_demo_data_in_production_refuses(app_env, monkeypatch):
+    monkeypatch.setenv("UNION_ENV", "production")
+    monkeypatch.setenv("UNION_DEMO_DATA", "1")
+    monkeypatch.setenv("UNION_BCRYPT_ROUNDS", "12")
+    at = app_as(None)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error][1:] == [
+        f"{t('config.demo_in_production', 'zh')}\n\n{t('config.demo_in_production', 'en')}"]

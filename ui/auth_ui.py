@@ -13,11 +13,10 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from db.engine import DATA_DIR, is_embedded
-from services import auth
+from services import auth, config
 from services.access import PAGES_BY_KEY, can_open
 from services.actor import Actor
-from services.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME, resolve_cookie_key
+from services.config import COOKIE_EXPIRY_DAYS, COOKIE_NAME
 from services.errors import DomainError
 from ui.runtime import ACTOR_KEY, AFTER_LOGIN_KEY, db, tr
 
@@ -26,18 +25,9 @@ SET_COOKIE_PENDING = "_set_cookie_pending"
 DELETE_COOKIE_PENDING = "_delete_cookie_pending"
 
 
-def _secret_cookie_key() -> str | None:
-    try:
-        value = st.secrets.get("cookie_key")
-    except FileNotFoundError:  # no secrets.toml at all is normal for the embedded demo
-        return None
-    return str(value) if value else None
-
-
 def cookie_key_or_stop() -> str:
     try:
-        return resolve_cookie_key(secret=_secret_cookie_key(), embedded=is_embedded(),
-                                  data_dir=DATA_DIR)
+        return config.cookie_key()
     except DomainError as error:
         st.error(error.bilingual())
         st.stop()
