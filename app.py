@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from services.access import PAGES, pages_for
 from services.i18n import LANGUAGES
+from services.logs import log_event
 from ui.auth_ui import logout_button, restore_actor
 from ui.runtime import (
     LANG_WIDGET_KEY,
@@ -16,6 +19,7 @@ from ui.runtime import (
     lang,
     remember_language,
     session_factory_or_stop,
+    settings_or_stop,
     tr,
 )
 from ui.widgets import role_label
@@ -23,6 +27,7 @@ from ui.widgets import role_label
 st.set_page_config(page_title="Union Desk", page_icon=":material/diversity_3:",
                    layout="wide")
 
+settings_or_stop()
 session_factory_or_stop()
 daily_upkeep()  # the scheduled retention check: a cached no-op after the day's first run
 actor = restore_actor()
@@ -58,9 +63,17 @@ if actor is not None:
     logout_button()
 
 st.session_state[ROUTED_KEY] = True  # tells the page's guard that app.py ran first
+page = None
 try:
-    st.navigation(pages, position="hidden").run()
-except DBAPIError:
-    database_unavailable()
+    page = st.navigation(pages, position="hidden")
+    page.run()
+except DBAPIError as error:
+    database_unavailable(error)
+except Exception:
+    # The operator sees where it failed; the visitor sees Streamlit's error box as before.
+    log_event("page.failed", level=logging.ERROR, exc_info=True,
+              page=page.url_path if page else None,
+              account_id=actor.account_id if actor else None)
+    raise
 finally:
     st.session_state[ROUTED_KEY] = False

@@ -11,6 +11,7 @@ from services import audit
 from services.actor import Actor, Grant
 from services.config import bcrypt_rounds, max_failed_logins
 from services.errors import DomainError
+from services.logs import log_event
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores anything longer
@@ -86,11 +87,14 @@ def verify_login(session: Session, username: str, password: str) -> Actor | None
     if account is None:
         password_matches(password or "", _DUMMY_HASH)
         audit.record(session, None, "login.failed", "account", note="unknown account")
+        log_event("login.refused", reason="unknown_account")
         return None
     if not account.enabled or account.locked_at is not None:
         password_matches(password or "", _DUMMY_HASH)
         audit.record(session, None, "login.refused", "account", account.id,
                      note="disabled" if not account.enabled else "locked")
+        log_event("login.refused", account_id=account.id,
+                  reason="disabled" if not account.enabled else "locked")
         return None
     if not password_matches(password or "", account.password_hash):
         # Increment in SQL so concurrent wrong attempts are all counted.
@@ -102,11 +106,14 @@ def verify_login(session: Session, username: str, password: str) -> Actor | None
             account.locked_at = utcnow()
         audit.record(session, None, "login.failed", "account", account.id,
                      after={"failed_logins": account.failed_logins, "locked": locked})
+        log_event("account.locked" if locked else "login.refused", account_id=account.id,
+                  reason="wrong_password", failed_logins=account.failed_logins)
         return None
     account.failed_logins = 0
     account.last_login_at = utcnow()
     actor = actor_for(account)
     audit.record(session, actor, "login.succeeded", "account", account.id)
+    log_event("login.succeeded", account_id=account.id)
     return actor
 
 

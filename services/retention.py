@@ -18,6 +18,7 @@ from db.engine import make_engine, make_sessionmaker, transaction
 from db.migrate import upgrade_to_head
 from services.config import feedback_retention_days
 from services.feedback import purge_closed_cases
+from services.logs import log_event
 
 BATCH = 1000  # cases per transaction, so other writers never wait long for the lock
 
@@ -37,6 +38,7 @@ def purge_expired(factory: sessionmaker[Session], today: dt.date | None = None) 
     if deleted and engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    log_event("retention.done", deleted=deleted, days=feedback_retention_days())
     return deleted
 
 

@@ -12,13 +12,15 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import database_url, is_embedded, make_engine, make_sessionmaker, ping, transaction
+from db.engine import database_url, make_engine, make_sessionmaker, ping, transaction
 from db.migrate import upgrade_to_head
+from services import config
 from services.actor import Actor
 from services.clock import local_today
 from services.errors import DomainError
-from services.i18n import DEFAULT_LANG, LANGUAGES, bilingual, t
+from services.i18n import LANGUAGES, bilingual, t
 from services.i18n import label as catalogue_label
+from services.logs import configure_logging, log_event
 
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_choice"  # the switch; LANG_KEY keeps the choice across page switches
@@ -38,16 +40,19 @@ def _dispose(factory: sessionmaker[Session]) -> None:
 # the cache drops close their connections, so PostgreSQL's connection limit is never reached.
 @st.cache_resource(show_spinner=False, max_entries=4, on_release=_dispose)
 def _session_factory(url: str) -> sessionmaker[Session]:
-    """Engine for this process: migrate on start; seed the embedded demo when it is empty."""
+    """Engine for this process: migrate on start; load the demo into an empty database when
+    the settings ask for it (the embedded default; never in production)."""
     engine = make_engine(url)
     upgrade_to_head(engine)
     factory = make_sessionmaker(engine)
-    if is_embedded(url):
+    if config.demo_data():
         from seeds.demo import database_is_empty, load_demo
 
         with transaction(factory) as session:
             if database_is_empty(session):
                 load_demo(session)
+                log_event("demo.loaded")
+    log_event("database.ready", backend=engine.dialect.name)
     return factory
 
 
@@ -65,7 +70,7 @@ def _retention_started(url: str, day: str) -> threading.Thread:
         try:
             purge_expired(_session_factory(url))
         except Exception:  # a failed run is retried the next day; the app goes on
-            logging.getLogger(__name__).exception("retention check failed")
+            log_event("retention.failed", level=logging.ERROR, exc_info=True)
 
     thread = threading.Thread(target=run, name=f"retention-{day}", daemon=True)
     thread.start()
@@ -76,6 +81,25 @@ def daily_upkeep() -> None:
     _retention_started(database_url(), local_today().isoformat())
 
 
+@st.cache_resource(show_spinner=False)
+def _logging_configured() -> bool:
+    configure_logging()
+    return True
+
+
+def settings_or_stop() -> None:
+    """Refuse to start on an invalid or unsafe setting, saying in both languages what to set."""
+    _logging_configured()
+    problems = config.startup_problems()
+    if not problems:
+        return
+    log_event("config.refused", level=logging.ERROR, settings=[p.key for p in problems])
+    st.error(bilingual("config.refused"))
+    for problem in problems:
+        st.error(problem.bilingual())
+    st.stop()
+
+
 def session_factory_or_stop() -> sessionmaker[Session]:
     """The session factory, or a short bilingual message if the database cannot be reached."""
     try:
@@ -83,11 +107,13 @@ def session_factory_or_stop() -> sessionmaker[Session]:
         ping(factory.kw["bind"])
         return factory
     except DBAPIError as error:
-        database_unavailable()
+        database_unavailable(error)
         raise AssertionError("unreachable") from error  # st.stop() raised already
 
 
-def database_unavailable() -> None:
+def database_unavailable(error: BaseException | None = None) -> None:
+    log_event("database.unavailable", level=logging.ERROR,
+              error=type(error).__name__ if error else None)
     st.error(bilingual("db.unavailable"))
     st.stop()
 
@@ -100,8 +126,8 @@ def db() -> Iterator[Session]:
 
 
 def lang() -> str:
-    value = st.session_state.get(LANG_KEY, DEFAULT_LANG)
-    return value if value in LANGUAGES else DEFAULT_LANG
+    value = st.session_state.get(LANG_KEY)
+    return value if value in LANGUAGES else config.default_language()
 
 
 def remember_language() -> None:
