@@ -1,13 +1,13 @@
 """Where the SQL store lives and how we connect to it.
 
 Embedded default: a SQLite file under `data/` (WAL, foreign keys, busy timeout).
-Production: PostgreSQL through psycopg 3 when `UNION_DATABASE_URL` is set.
+Production: PostgreSQL through psycopg 3 when `UNION_DATABASE_URL` is set (services/config.py
+reads every setting); each process keeps a small pool, sized by the settings.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,16 +15,15 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(os.environ.get("UNION_DATA_DIR", PROJECT_ROOT / "data"))
+from services import config
+
+PROJECT_ROOT = config.PROJECT_ROOT
+DATA_DIR = config.data_dir()
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
 def database_url() -> str:
-    url = os.environ.get("UNION_DATABASE_URL", "").strip()
-    if not url:
-        return f"sqlite:///{DATA_DIR / 'union_desk.db'}"
-    return normalise_url(url)
+    return normalise_url(config.database_url())
 
 
 def normalise_url(url: str) -> str:
@@ -60,9 +59,13 @@ def make_engine(url: str | None = None) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # Each app process holds at most size + overflow connections: the README sizes them
+    # against PostgreSQL's max_connections for N processes.
+    pool = config.pool()
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True,
-        connect_args={"connect_timeout": 5},
+        url, pool_pre_ping=True, pool_size=pool.size, max_overflow=pool.max_overflow,
+        pool_timeout=pool.timeout, pool_recycle=1800, hide_parameters=True,
+        connect_args={"connect_timeout": 5, "application_name": "union-desk"},
     )
 
 
