@@ -32,6 +32,8 @@ PAGES: tuple[PageSpec, ...] = (
              "nav.section.main", (LOGGED_IN,)),
     PageSpec("staff", "pages/staff.py", "staff", "page.staff", ":material/groups:",
              "nav.section.main", ("district_admin", "school_chair")),
+    PageSpec("year_pack", "pages/year_pack.py", "year_pack", "page.year_pack",
+             ":material/summarize:", "nav.section.main", ("district_admin",)),
     PageSpec("feedback_submit", "pages/feedback.py", "feedback", "page.feedback_submit",
              ":material/mail:", "nav.section.feedback", (ANYONE,)),
     PageSpec("feedback_reply", "pages/feedback_reply.py", "feedback_reply",

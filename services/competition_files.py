@@ -26,13 +26,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from services.competitions import CompetitionResults, CompetitionView, GroupResults, ScoreRow
 from services.errors import DomainError
 from services.formatting import FORMULA_PREFIXES, safe_cell
 from services.i18n import DEFAULT_LANG, LANGUAGES, label, t
+from services.pdf import chinese_font
 from services.xlsx import plain_value, uploaded_sheet
 
 CENT = Decimal("0.01")
@@ -390,15 +390,7 @@ def honours_workbook(frame: pd.DataFrame, lang: str = DEFAULT_LANG) -> bytes:
 
 # --- Certificates ----------------------------------------------------------------------------
 
-FONT = "STSong-Light"
 PAGE = landscape(A4)
-
-
-def _font() -> str:
-    """Register the built-in CID font once: Chinese without shipping a font file."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 MAX_FIELD = 200    # characters of one user field drawn on a certificate
@@ -415,7 +407,7 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
     lines: list[str] = []
     current, used = "", 0.0
     for ch in text:
-        step = pdfmetrics.stringWidth(ch, FONT, size)
+        step = pdfmetrics.stringWidth(ch, chinese_font(), size)
         if current and used + step > width:
             lines.append(current)
             current, used = "", 0.0
@@ -426,7 +418,7 @@ def _wrap(text: str, size: float, width: float) -> list[str]:
 def certificate_pdf(*, name: str, competition: str, award: str, day: dt.date, issuer: str,
                     lang: str = DEFAULT_LANG) -> bytes:
     """An A4 landscape 荣誉证书. User text is drawn as plain strings (no markup), wrapped here."""
-    font = _font()
+    font = chinese_font()
     width, height = PAGE
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=PAGE, invariant=True)

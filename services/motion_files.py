@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
-from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,13 +27,8 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,6 +42,15 @@ from services.formatting import FORMULA_PREFIXES, safe_cell
 from services.fund_import import read_date
 from services.i18n import DEFAULT_LANG, LANGUAGES, label, t
 from services.motion_queries import MotionFilter
+from services.pdf import (
+    RULE,
+    a4_document,
+    chinese_font,
+    markup,
+    page_footer,
+    paragraph_style,
+    plain,
+)
 from services.xlsx import header_sheet, plain_value, uploaded_sheet
 
 EXPORTERS = ("district_admin", "school_chair")
@@ -271,29 +274,7 @@ def handling_report(session: Session, actor: Actor, *, meeting_id: int) -> Handl
 
 # --- The handling report: drawing ---------------------------------------------------------------
 
-FONT = "STSong-Light"
 REPLY_CHUNK = 400        # characters per table row: no row may outgrow a page
-PAGE_MARGIN = 18 * mm
-RULE = colors.HexColor("#999999")
-
-
-def _font() -> str:
-    """Register the built-in CID font once: Chinese without shipping a font file."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-def _plain(text: str) -> str:
-    """User text for a PDF: control characters (but line breaks) become spaces."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch if ch == "\n" or not unicodedata.category(ch).startswith("C") else " "
-                   for ch in text)
-
-
-def _markup(text: str) -> str:
-    """Paragraph markup that shows the text literally: `<b>x</b>` prints as typed."""
-    return escape(_plain(text)).replace("\n", "<br/>")
 
 
 def _pieces(text: str, size: int = REPLY_CHUNK) -> list[str]:
@@ -301,7 +282,7 @@ def _pieces(text: str, size: int = REPLY_CHUNK) -> list[str]:
     so a reply of any length splits across pages row by row."""
     pieces: list[str] = []
     current = ""
-    for line in _plain(text).strip().split("\n"):
+    for line in plain(text).strip().split("\n"):
         while len(line) > size:
             if current:
                 pieces.append(current)
@@ -340,12 +321,7 @@ class _Styles:
 
 
 def _styles() -> _Styles:
-    font = _font()
-
-    def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.45,
-                              wordWrap="CJK", **extra)
-
+    style = paragraph_style   # in the CID font, wrapping Chinese anywhere
     return _Styles(
         title=style("title", 20, alignment=TA_CENTER, spaceAfter=6),
         subtitle=style("subtitle", 12, alignment=TA_CENTER, spaceAfter=2),
@@ -358,7 +334,7 @@ def _styles() -> _Styles:
 
 def _grid(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
     return TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("FONT", (0, 0), (-1, -1), chinese_font(), 9),
         ("GRID", (0, 0), (-1, -1), 0.5, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         *extra,
@@ -367,7 +343,7 @@ def _grid(extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
 
 def _kpi_table(kpis: ReportKpis, styles: _Styles, width: float, lang: str) -> Table:
     def cell(text: str) -> Paragraph:
-        return Paragraph(_markup(text), styles.cell)
+        return Paragraph(markup(text), styles.cell)
 
     lines = (("registration", kpis.registered, kpis.submitted),
              ("on_time", kpis.on_time, kpis.due),
@@ -385,8 +361,8 @@ def _kpi_table(kpis: ReportKpis, styles: _Styles, width: float, lang: str) -> Ta
 
 def _motion_table(motion: ReportMotion, styles: _Styles, width: float, lang: str) -> Table:
     def row(key: str, text: str) -> list[Paragraph]:
-        return [Paragraph(_markup(t(key, lang)), styles.label),
-                Paragraph(_markup(text), styles.cell)]
+        return [Paragraph(markup(t(key, lang)), styles.label),
+                Paragraph(markup(text), styles.cell)]
 
     col = "motion.register.col"
     state = _label("motion.state", motion.state, lang)
@@ -399,14 +375,14 @@ def _motion_table(motion: ReportMotion, styles: _Styles, width: float, lang: str
     pieces = _pieces(motion.reply or "")
     for index, piece in enumerate(pieces):
         data.append(row("motion.report.field.reply", piece) if index == 0
-                    else [Paragraph("", styles.label), Paragraph(_markup(piece), styles.cell)])
+                    else [Paragraph("", styles.label), Paragraph(markup(piece), styles.cell)])
     data += [row(f"{col}.rating", _label("motion.rating", motion.rating, lang)
                  or t("motion.report.not_rated", lang)),
              row(f"{col}.progress", t("motion.report.progress", lang,
                                       progress=motion.progress, state=state))]
     first, last = 5, 5 + len(pieces) - 1     # the reply's rows, read as one cell
     rules: list[tuple[Any, ...]] = [
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("FONT", (0, 0), (-1, -1), chinese_font(), 9),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE),
         ("LINEAFTER", (0, 0), (0, -1), 0.5, RULE),
@@ -428,34 +404,25 @@ def render_handling_report(report: HandlingReport, lang: str = DEFAULT_LANG) -> 
     styles = _styles()
     buffer = io.BytesIO()
     title = t("motion.report.title", lang)
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=PAGE_MARGIN,
-                            rightMargin=PAGE_MARGIN, topMargin=PAGE_MARGIN,
-                            bottomMargin=PAGE_MARGIN, title=title,
-                            author=_plain(report.school), invariant=1)
+    doc = a4_document(buffer, title=title, author=report.school)
     width = doc.width
-    meeting = t("motion.report.meeting", lang, school=_plain(report.school), term=report.term,
+    meeting = t("motion.report.meeting", lang, school=plain(report.school), term=report.term,
                 meeting=report.meeting, year=report.year)
     story: list[Flowable] = [
-        Paragraph(_markup(title), styles.title),
-        Paragraph(_markup(meeting), styles.subtitle),
-        Paragraph(_markup(t("motion.report.prepared", lang,
-                            date=report.prepared_on.isoformat())), styles.subtitle),
-        Paragraph(_markup(t("motion.report.kpis", lang)), styles.heading),
+        Paragraph(markup(title), styles.title),
+        Paragraph(markup(meeting), styles.subtitle),
+        Paragraph(markup(t("motion.report.prepared", lang,
+                           date=report.prepared_on.isoformat())), styles.subtitle),
+        Paragraph(markup(t("motion.report.kpis", lang)), styles.heading),
         _kpi_table(report.kpis, styles, width, lang),
-        Paragraph(_markup(t("motion.report.motions", lang)), styles.heading),
+        Paragraph(markup(t("motion.report.motions", lang)), styles.heading),
     ]
     if not report.motions:
-        story.append(Paragraph(_markup(t("motion.report.none", lang)), styles.body))
+        story.append(Paragraph(markup(t("motion.report.none", lang)), styles.body))
     for motion in report.motions:
         story += [_motion_table(motion, styles, width, lang), Spacer(1, 8)]
 
-    def footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm,
-                                 t("motion.report.page", lang, page=document.page))
-        canvas.restoreState()
-
+    footer = page_footer(lambda page: t("motion.report.page", lang, page=page))
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 

@@ -23,6 +23,18 @@ def client_key(*parts: str | None) -> str:
     return hmac.new(_PROCESS_KEY, material, hashlib.sha256).hexdigest()[:24]
 
 
+def client_address(peer: str | None, forwarded_for: str | None, *,
+                   trust_proxy: bool) -> str | None:
+    """The visitor's network address. Behind our reverse proxy every connection comes from the
+    proxy, so the address is the last one in X-Forwarded-For: the one the proxy itself added,
+    which a visitor cannot forge (the ones before it can be). Without a proxy, the peer."""
+    if trust_proxy and forwarded_for:
+        last = forwarded_for.split(",")[-1].strip()
+        if last:
+            return last
+    return peer
+
+
 class SlidingWindow:
     """At most `limit` events per key in any `window` seconds."""
 

@@ -482,3 +482,17 @@ def test_adopting_a_lead_makes_it_my_draft_motion_when_a_meeting_takes_motions(s
     session.get(CongressMeeting, town.meeting_a).accepting = False
     assert feedback.decide_lead(session, town.d1, offer("会后"), adopt=True) is None
     assert session.query(Motion).count() == 1
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "trust", "address"), [
+    ("203.0.113.7", None, False, "203.0.113.7"),
+    ("172.18.0.5", "198.51.100.9", True, "198.51.100.9"),          # behind our proxy
+    ("172.18.0.5", "6.6.6.6, 198.51.100.9", True, "198.51.100.9"),  # a forged first entry
+    ("172.18.0.5", "6.6.6.6", False, "172.18.0.5"),                # no proxy: header ignored
+    ("172.18.0.5", " ", True, "172.18.0.5"),
+    (None, None, True, None),
+])
+def test_client_address_behind_the_proxy(peer, forwarded, trust, address):
+    from services.throttle import client_address
+
+    assert client_address(peer, forwarded, trust_proxy=trust) == address

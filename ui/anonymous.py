@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from services import config, feedback
-from services.throttle import SlidingWindow, Strikes, client_key
+from services.throttle import SlidingWindow, Strikes, client_address, client_key
 from ui.runtime import db
 
 RECEIPT_KEY = "_feedback_receipt"   # the code just issued, shown until the writer moves on
@@ -48,8 +48,11 @@ def _session_key() -> str:
 
 
 def _address_key() -> str:
-    address = st.context.ip_address
-    return client_key("address", address if isinstance(address, str) else None)
+    peer = st.context.ip_address
+    address = client_address(peer if isinstance(peer, str) else None,
+                             st.context.headers.get("X-Forwarded-For"),
+                             trust_proxy=config.trust_forwarded_for())
+    return client_key("address", address)
 
 
 def _recipient_key(school_id: int | None) -> str:
