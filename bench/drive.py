@@ -82,6 +82,9 @@ class StreamlitServer:
     work_dir: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # Servers behind one proxy share the login cookie's signing key and Streamlit's secret.
+    cookie_key: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    cookie_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def url(self) -> str:
@@ -104,8 +107,9 @@ class StreamlitServer:
         env.update({
             "UNION_DATABASE_URL": self.db_url,
             "UNION_DATA_DIR": str(data_dir),
-            "UNION_COOKIE_KEY": secrets.token_urlsafe(48),
+            "UNION_COOKIE_KEY": self.cookie_key,
             "UNION_BCRYPT_ROUNDS": "4",
+            "STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret,
             "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         })
         command = [
@@ -157,9 +161,15 @@ class StreamlitServer:
 
 
 @contextlib.contextmanager
-def running_servers(db_url: str, work_dirs: list[Path]) -> Iterator[list[StreamlitServer]]:
-    """One server per work dir, started together, all answering; all stopped at the end."""
+def running_servers(db_url: str, work_dirs: list[Path], *,
+                    shared_secrets: bool = False) -> Iterator[list[StreamlitServer]]:
+    """One server per work dir, started together, all answering; all stopped at the end.
+    With `shared_secrets` they sign cookies alike, as N servers behind one proxy must."""
     servers = [StreamlitServer(db_url=db_url, work_dir=d) for d in work_dirs]
+    if shared_secrets:
+        for server in servers[1:]:
+            server.cookie_key, server.cookie_secret = servers[0].cookie_key, \
+                servers[0].cookie_secret
     try:
         for server in servers:
             server.start()
