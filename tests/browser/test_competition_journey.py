@@ -81,8 +81,12 @@ def test_chair_sets_up_and_imports_district_confirms_and_publishes(
         pick(chair, t("comp.group_entrants"), people[3:9])
         button(chair, "comp.create").click()
         wait_idle(chair)
-        # Created: the page moves on to the new competition, which the chair manages.
-        main.get_by_role("tab", name=t("comp.tab.excel"), exact=True).wait_for()
+        # Created: the page moves on to the new competition, which the chair manages. A busy
+        # CI box may take a while; a refusal would show as an error, so say which.
+        created = main.get_by_role("tab", name=t("comp.tab.excel"), exact=True)
+        refused = main.get_by_test_id("stAlertContentError")
+        created.or_(refused).first.wait_for(timeout=45_000)
+        assert refused.count() == 0, refused.all_inner_texts()
         assert chair.url.endswith("/competition")
 
         tab(chair, "comp.tab.excel")

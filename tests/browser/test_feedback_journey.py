@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.drive import goto, log_in, main_area, new_context, wait_idle
 from services.i18n import t
+from tests.browser.feedback_steps import chair_replies_to_newest_case, plain_text
 
 PHONE = {"width": 390, "height": 844}
 MESSAGE = "<b>教师午休</b>：中午没有地方休息，希望开放一间午休室。"
@@ -20,11 +21,6 @@ ANSWER = "谢谢！希望能配几张折叠床。"
 def choose(page: Any, label: str, option: str) -> None:
     main_area(page).get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def plain_text(page: Any, text: str) -> Any:
-    """Text drawn by st.text: shown as written, never as Markdown or HTML."""
-    return main_area(page).get_by_test_id("stText").get_by_text(text, exact=True)
 
 
 def fits_the_phone(page: Any) -> bool:
@@ -54,16 +50,7 @@ def test_visitor_sends_chair_answers_visitor_reads_and_answers_back(browser: Any
         chair = desk.new_page()
         goto(chair, server_url)
         log_in(chair, "chair")
-        goto(chair, f"{server_url}/feedback_inbox")
-        # The newest case is on top: today's message.
-        main_area(chair).get_by_label(t("inbox.open_case"), exact=True).click()
-        chair.get_by_role("option").first.click()
-        wait_idle(chair)
-        assert plain_text(chair, MESSAGE).is_visible()
-        main_area(chair).get_by_label(t("inbox.reply_text"), exact=True).fill(REPLY)
-        main_area(chair).get_by_role("button", name=t("inbox.send_reply"), exact=True).click()
-        wait_idle(chair)
-        main_area(chair).get_by_text(t("inbox.replied"), exact=True).wait_for()
+        chair_replies_to_newest_case(chair, server_url, MESSAGE, REPLY)
         main_area(chair).get_by_role("tab", name=t("inbox.tab.note"), exact=True).click()
         main_area(chair).get_by_label(t("inbox.note_text"), exact=True).fill(NOTE)
         main_area(chair).get_by_role("button", name=t("inbox.save_note"), exact=True).click()

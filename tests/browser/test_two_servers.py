@@ -22,6 +22,7 @@ from bench.drive import (
     wait_idle,
 )
 from services.i18n import t
+from tests.browser.feedback_steps import chair_replies_to_newest_case, plain_text
 
 if TYPE_CHECKING:
     from tests.conftest import DatabaseFactory
@@ -42,10 +43,6 @@ def servers(databases: DatabaseFactory,
 def choose(page: Any, label: str, option: str) -> None:
     main_area(page).get_by_label(label, exact=True).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def plain_text(page: Any, text: str) -> Any:
-    return main_area(page).get_by_test_id("stText").get_by_text(text, exact=True)
 
 
 def test_write_on_one_server_read_on_the_other(browser: Any,
@@ -69,15 +66,7 @@ def test_write_on_one_server_read_on_the_other(browser: Any,
         chair = chair_ctx.new_page()
         goto(chair, b)
         log_in(chair, "chair")
-        goto(chair, f"{b}/feedback_inbox")
-        main_area(chair).get_by_label(t("inbox.open_case"), exact=True).click()
-        chair.get_by_role("option").first.click()
-        wait_idle(chair)
-        assert plain_text(chair, MESSAGE).is_visible()
-        main_area(chair).get_by_label(t("inbox.reply_text"), exact=True).fill(REPLY)
-        main_area(chair).get_by_role("button", name=t("inbox.send_reply"), exact=True).click()
-        wait_idle(chair)
-        main_area(chair).get_by_text(t("inbox.replied"), exact=True).wait_for()
+        chair_replies_to_newest_case(chair, b, MESSAGE, REPLY)
 
         # ... and the teacher reads the reply through server A.
         goto(teacher, f"{a}/feedback_reply")
