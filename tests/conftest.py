@@ -28,7 +28,19 @@ from services.actor import Actor
 from services.auth import load_actor
 
 PG_URL = os.environ.get("UNION_TEST_DATABASE_URL", "").strip()
+HEAVY = os.environ.get("UNION_HEAVY_TESTS", "").strip() == "1"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Heavy tests (a stopped database server, fifty sessions, big files) run in .ci/run's own
+    step, with UNION_HEAVY_TESTS=1; the everyday `make test` skips them and says so."""
+    if HEAVY:
+        return
+    skip = pytest.mark.skip(reason="heavy: run with UNION_HEAVY_TESTS=1 (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("heavy") is not None:
+            item.add_marker(skip)
 
 
 def backend() -> str:
