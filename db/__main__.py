@@ -1,16 +1,20 @@
-"""`python -m db check | health | migrate | config` on the configured database.
+"""`python -m db check | health | migrate | config | backup | restore FILE` on the configured
+database.
 
-For cron, ops and the compose health check. Exit codes: 0 all well, 1 `check` found a problem,
-2 the database cannot be reached (or the settings are invalid). The work is in
-services/integrity.py; this module only parses arguments and prints.
+For cron, ops and the compose health check. Exit codes: 0 all well, 1 `check` (or the check
+after a restore) found a problem, 2 the database cannot be reached, the settings are invalid,
+or a backup or restore was refused. The work is in services/integrity.py and
+services/backup.py; this module only parses arguments and prints.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from db.engine import database_url, make_engine
 from db.migrate import upgrade_to_head
 from services import config
+from services.backup import default_backup_path, make_backup, restore_backup, sqlite_path
 from services.errors import DomainError
 from services.i18n import DEFAULT_LANG, LANGUAGES, t
 from services.integrity import (
@@ -43,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     url = ""
     try:
         url = database_url()
+        if args.command in FILE_COMMANDS:
+            return _file_command(url, args)
         if args.command != "migrate" and (path := missing_sqlite_file(url)) is not None:
             return _unreachable(args, url, t("integrity.cli.no_file", args.lang, path=path))
         engine = make_engine(url)
@@ -72,8 +79,12 @@ def _parser(lang: str) -> argparse.ArgumentParser:
                         help=t("integrity.cli.lang_help", lang))
     parser = argparse.ArgumentParser(prog="python -m db", description=t("integrity.cli.help", lang))
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in [*COMMANDS, "config"]:
-        commands.add_parser(name, parents=[common], help=t(f"integrity.cli.{name}_help", lang))
+    made = {name: commands.add_parser(name, parents=[common],
+                                      help=t(f"integrity.cli.{name}_help", lang))
+            for name in [*COMMANDS, "config", *FILE_COMMANDS]}
+    made["backup"].add_argument("--to", type=Path, default=None, metavar="FILE",
+                                help=t("backup.cli.to_help", lang))
+    made["restore"].add_argument("file", type=Path, help=t("backup.cli.file_help", lang))
     return parser
 
 
@@ -137,8 +148,63 @@ def settings(args: argparse.Namespace) -> int:
     return PROBLEM if problems else ALL_WELL
 
 
+def backup(url: str, args: argparse.Namespace) -> int:
+    """A consistent copy of the live SQLite database, made while the app runs."""
+    destination = args.to or default_backup_path(sqlite_path(url), dt.datetime.now())
+    made = make_backup(url, destination)
+    if args.json:
+        _print_json({"ok": True, "file": str(made.path), "bytes": made.bytes,
+                     "revision": made.revision, "tables": made.tables})
+    else:
+        print(t("backup.cli.made", args.lang, path=made.path, size=f"{made.bytes:,}",
+                revision=made.revision, tables=made.tables))
+    return ALL_WELL
+
+
+def _file_command(url: str, args: argparse.Namespace) -> int:
+    try:
+        return FILE_COMMANDS[args.command](url, args)
+    except DomainError as error:   # refused: say why, change nothing
+        if args.json:
+            _print_json({"ok": False, "error": error.message(args.lang)})
+        else:
+            print(error.message(args.lang), file=sys.stderr)
+        return UNREACHABLE
+
+
+def restore(url: str, args: argparse.Namespace) -> int:
+    """Put a backup in place of the live database, keeping the current one first; then bring
+    the schema to head and check the ledger invariants again."""
+    live = sqlite_path(url)
+    kept = default_backup_path(live, dt.datetime.now(), "-before-restore")
+    restored = restore_backup(url, args.file, keep_current=kept)
+    engine = make_engine(url)
+    try:
+        upgrade_to_head(engine)
+        report = check_database(engine)
+    finally:
+        engine.dispose()
+    kept_shown = str(kept) if kept.exists() else None
+    if args.json:
+        _print_json({"ok": report.ok, "file": str(restored.path), "revision": restored.revision,
+                     "kept_previous": kept_shown, "database": _shown(url),
+                     "findings": [{**f.as_dict(), "message": _message(f, args.lang)}
+                                  for f in report.findings]})
+    else:
+        print(t("backup.cli.restored", args.lang, path=restored.path,
+                revision=restored.revision))
+        if kept_shown:
+            print(t("backup.cli.kept", args.lang, path=kept_shown))
+        for finding in report.findings:
+            print(_line(finding, args.lang))
+        print(_summary(report, args.lang))
+    return ALL_WELL if report.ok else PROBLEM
+
+
 COMMANDS: dict[str, Callable[[Engine, argparse.Namespace], int]] = {
     "check": check, "health": health, "migrate": migrate}
+FILE_COMMANDS: dict[str, Callable[[str, argparse.Namespace], int]] = {
+    "backup": backup, "restore": restore}
 
 
 # --- printing ---------------------------------------------------------------------------------
