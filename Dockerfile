@@ -18,8 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=none
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements.lock ./
+RUN pip install -r requirements.txt -c requirements.lock
 
 COPY app.py ./
 COPY .streamlit/config.toml .streamlit/config.toml
