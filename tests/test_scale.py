@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from sqlalchemy import func, select, text
 
@@ -204,6 +205,10 @@ def test_benchmark_runs_on_a_tiny_database(databases, tmp_path, monkeypatch):
     engine.dispose()
     monkeypatch.setenv("UNION_DATABASE_URL", url)
     monkeypatch.setenv("UNION_COOKIE_KEY", "benchmark-test-key-0123456789abcdef")
+    # The benchmark sets these for its own process; in this one, they are put back afterwards
+    # (feedback tests that follow count on the default retention and the cheap test scrypt).
+    monkeypatch.setenv("UNION_FEEDBACK_RETENTION_DAYS", "36500")
+    monkeypatch.setenv("UNION_RECEIPT_SCRYPT_N", os.environ.get("UNION_RECEIPT_SCRYPT_N", ""))
     out = tmp_path / "bench.json"
     assert bench_main(["--json", str(out), "--runs", "2", "--no-browser"]) == 0
     rows = json.loads(out.read_text(encoding="utf-8"))
