@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services import config
@@ -58,6 +58,7 @@ def make_engine(url: str | None = None) -> Engine:
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     # Each app process holds at most size + overflow connections: the README sizes them
     # against PostgreSQL's max_connections for N processes.
@@ -78,6 +79,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # Deleted rows (expired feedback cases) are overwritten with zeros, not left in free pages.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _begin_before_savepoint(conn: Connection, _name: str) -> None:
+    """pysqlite opens a transaction only at the first INSERT/UPDATE/DELETE. A SAVEPOINT sent
+    before that opens one itself, and its RELEASE then commits at once, outside the unit of
+    work (a donation import's row survived a crash later in the same import): open it first."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
