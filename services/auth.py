@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import bcrypt
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from db.models import Account, utcnow
+from db.models import Account, AuditEntry, utcnow
 from services import audit
 from services.actor import Actor, Grant
 from services.config import bcrypt_rounds, max_failed_logins
@@ -72,6 +74,26 @@ def may_log_in(session: Session, username: str) -> bool:
     return session.scalar(select(Account.id).where(
         Account.username == username.strip().lower(), Account.enabled.is_(True),
         Account.locked_at.is_(None))) is not None
+
+
+def login_cookie_valid(session: Session, username: str, issued_at: dt.datetime) -> bool:
+    """Whether a login cookie made at `issued_at` (naive UTC) still logs this account in.
+
+    The cookie itself cannot be withdrawn from a browser that copied it, so it is refused when
+    the account may no longer log in, or has logged out or had its password changed or reset
+    since the cookie was made.
+    """
+    account = session.scalar(select(Account).where(
+        Account.username == username.strip().lower(), Account.enabled.is_(True),
+        Account.locked_at.is_(None)))
+    if account is None:
+        return False
+    if account.password_changed_at is not None and account.password_changed_at >= issued_at:
+        return False
+    logged_out = session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.object_type == "account", AuditEntry.object_id == str(account.id),
+        AuditEntry.action == "logout"))
+    return logged_out is None or logged_out < issued_at
 
 
 def verify_login(session: Session, username: str, password: str) -> Actor | None:

@@ -372,16 +372,26 @@ def cookie_key() -> str:
 
 def _generated_key(folder: Path) -> str:
     path = folder / "cookie_key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(key)
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked into place: a process starting at
+        # the same moment never reads a half-written (empty) key, and the first link wins.
+        partial = folder / f".cookie_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(partial, path)
+        except FileExistsError:  # another process made it first
+            pass
+        except OSError:  # a file system without hard links: an atomic rename instead
+            if not path.exists():
+                os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_COOKIE_KEY_CHARS:  # cut short or edited: never sign with it
+        raise DomainError("config.bad_cookie_key_file", path=str(path), n=MIN_COOKIE_KEY_CHARS)
     return key
 
 

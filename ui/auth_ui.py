@@ -6,9 +6,12 @@ password is right, counts failures, locks accounts and writes the audit log.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
@@ -100,13 +103,36 @@ def _has_login_cookie() -> bool:
     return COOKIE_NAME in st.context.cookies
 
 
+def _cookie_still_valid() -> bool:
+    """Whether the login cookie is ours, unexpired, and not withdrawn since it was made.
+
+    Checked before the library reads it: the library lets a forged cookie's errors (another
+    algorithm, a missing field) through as exceptions, and a stateless cookie would otherwise
+    outlive a logout or a password reset.
+    """
+    try:
+        claims = jwt.decode(st.context.cookies.get(COOKIE_NAME) or "", cookie_key_or_stop(),
+                            algorithms=["HS256"])
+        username, expires = claims["username"], claims["exp_date"]
+        if (not isinstance(username, str) or isinstance(expires, bool)
+                or not isinstance(expires, int | float) or not expires > time.time()):
+            return False
+        issued = dt.datetime.fromtimestamp(expires - COOKIE_EXPIRY_DAYS * 86400, dt.UTC)
+    except (jwt.InvalidTokenError, KeyError, TypeError, ValueError, OverflowError, OSError):
+        return False
+    with db() as session:
+        return auth.login_cookie_valid(session, username, issued.replace(tzinfo=None))
+
+
 def restore_actor() -> Actor | None:
     """The logged-in actor for this run, from the session or the signed cookie."""
     if (not st.session_state.get("authentication_status")
             and not st.session_state.get("logout") and _has_login_cookie()):
         try:
+            if not _cookie_still_valid():
+                raise LoginError("login cookie refused")
             authenticator().login(location="unrendered")
-        except LoginError:  # a cookie for an account that may no longer log in
+        except LoginError:  # forged, expired, withdrawn, or the account may no longer log in
             _forget_session()
             st.session_state[DELETE_COOKIE_PENDING] = True
     actor = None
