@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from db.models import ROLES, Account, AccountRole, Department, School, Staff, utcnow
@@ -15,8 +16,10 @@ from services.actor import Actor, Grant, require_role
 from services.auth import check_new_password, hash_password
 from services.clock import to_local
 from services.errors import DomainError
+from services.text import field_text
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,29}$")
+MAX_DISPLAY_NAME = 50   # Account.display_name is String(50)
 SCHOOL_ROLES = ("school_chair", "department_head", "delegate")
 
 
@@ -64,7 +67,8 @@ def create_account(
     """A new account; `staff_no` links it to a staff member of the school its roles name."""
     require_role(actor, "district_admin")
     username = (username or "").strip().lower()
-    display_name = (display_name or "").strip()
+    display_name = field_text(display_name, field="accounts.display_name",
+                              limit=MAX_DISPLAY_NAME)
     if not USERNAME_PATTERN.match(username):
         raise DomainError("accounts.bad_username")
     if not display_name:
@@ -80,7 +84,10 @@ def create_account(
     account.roles = [AccountRole(role=g.role, school_id=g.school_id,
                                  department_id=g.department_id) for g in checked]
     session.add(account)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # created by a request at the same moment
+        raise DomainError("accounts.username_taken", username=username) from None
     audit.record(session, actor, "account.created", "account", account.id,
                  after={"username": username, "display_name": display_name,
                         "roles": _grants_snapshot(account)})

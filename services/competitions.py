@@ -84,6 +84,7 @@ from services.scoring import (
     check_tiers,
     rank,
 )
+from services.text import plain_text
 
 STATES = COMPETITION_STATES
 EDITABLE_STATES = ("draft", "confirmed")
@@ -232,8 +233,8 @@ class CompetitionInput:
 
 
 def _text(raw: str | None, cap: int, *, required: str | None = None, **params: object) -> str:
-    """Trimmed text that fits its column; `required` names the error when it is blank."""
-    text = (raw or "").strip()
+    """Trimmed one-line text that fits its column; `required` names the error when blank."""
+    text = plain_text(raw, single_line=True)
     if not text and required:
         raise DomainError(required, **params)
     if len(text) > cap:
@@ -767,7 +768,7 @@ def close(session: Session, actor: Actor, competition_id: int) -> None:
 
 def reopen(session: Session, actor: Actor, competition_id: int, *, reason: str) -> None:
     """published → draft, with a reason that stays in the history."""
-    text = (reason or "").strip()
+    text = plain_text(reason)
     if not text:
         raise DomainError("competition.error.reason_required")
     found = _locked_to_manage(session, actor, competition_id)

@@ -34,6 +34,7 @@ from services.clock import local_today
 from services.config import feedback_max_chars, feedback_retention_days
 from services.errors import DomainError
 from services.org import current_term
+from services.text import plain_text
 
 CATEGORIES = FEEDBACK_CATEGORIES
 STATUSES = FEEDBACK_STATUSES
@@ -45,17 +46,10 @@ LEAD_TITLE_MAX = 200
 
 # --- Text -----------------------------------------------------------------------------------
 
-# C0 controls except tab and newline, DEL, C1 controls, zero-width and bidi-override marks.
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
 def clean_text(raw: str | None, *, cap: int | None = None) -> str:
     """The text as it will be stored: controls and lone surrogates removed, line ends unified,
     trimmed; refused when nothing is left or it is longer than the cap."""
-    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
-    text = _SURROGATES.sub("", _UNWANTED.sub("", text)).strip()
+    text = plain_text(raw)
     if not text:
         raise DomainError("feedback.error.empty")
     cap = cap or feedback_max_chars()
@@ -369,7 +363,7 @@ def forward(session: Session, actor: Actor, case_id: int, *, note: str | None = 
     if case.at_district and case.school_id is None:
         raise DomainError("feedback.error.no_school_to_forward")
     before = {"status": case.status, "at_district": case.at_district}
-    if note and note.strip():
+    if plain_text(note):   # a note of invisible characters only is no note
         _add_entry(session, case.id, "internal", _level(case), actor.account_id,
                    clean_text(note), today)
     case.at_district = not case.at_district

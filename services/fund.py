@@ -34,6 +34,7 @@ from services.actor import Actor, require_role
 from services.clock import local_today
 from services.errors import DomainError
 from services.formatting import money
+from services.text import plain_text
 
 WRITERS = ("district_admin",)
 READERS = ("district_admin", "school_chair", "auditor")
@@ -102,7 +103,7 @@ def check_date(day: object, *, field: str = "fund.field.date") -> dt.date:
 
 def clean_text(value: str | None, *, limit: int = MAX_TEXT, field: str,
                required: bool = False) -> str:
-    text = (value or "").strip()
+    text = plain_text(value)
     if required and not text:
         raise DomainError("fund.error.text_required", field_key=field)
     if len(text) > limit:

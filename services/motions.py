@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from db.models import CongressTerm, DelegateMembership, Department, School, Staff, utcnow
@@ -41,6 +42,7 @@ from services import audit
 from services.actor import Actor, require_role
 from services.clock import local_today
 from services.errors import DomainError
+from services.text import plain_text
 
 MAX_TITLE = 100
 MAX_TEXT = 5000
@@ -104,7 +106,7 @@ PRIVATE_STATES = ("draft", "cosigning")   # the proposer's and the asked co-sign
 # --- small checks -------------------------------------------------------------------------
 
 def _text(value: str | None, *, field: str, limit: int, required: bool = True) -> str:
-    text = (value or "").strip()
+    text = plain_text(value)
     if required and not text:
         raise DomainError("motion.error.text_required", field_key=field)
     if len(text) > limit:
@@ -638,6 +640,10 @@ def ask_cosigners(session: Session, actor: Actor, *, motion_id: int,
     new = sorted(wanted - asked)
     session.add_all(MotionCosigner(motion_id=motion.id, staff_id=s, status="requested",
                                    requested_at=utcnow()) for s in new)
+    try:
+        session.flush()
+    except IntegrityError:  # the same delegate asked by a request at the same moment
+        raise DomainError("motion.error.changed_meanwhile") from None
     names = session.scalars(select(Staff.name).where(Staff.id.in_(new)).order_by(Staff.id))
     _move(session, actor, motion, "ask_cosigners", note="、".join(names))
 
@@ -659,18 +665,26 @@ def cosigner_choices(session: Session, actor: Actor, *, motion_id: int) -> dict[
 
 def cosign(session: Session, actor: Actor, *, motion_id: int) -> None:
     motion, actor = _open(session, actor, motion_id, "cosign")
-    row = _cosigner(session, motion.id, actor.staff_id)
-    assert row is not None  # _check refused anyone not asked
-    row.status, row.signed_at = "signed", utcnow()
+    _answer(session, motion.id, actor.staff_id, "signed", signed_at=utcnow())
     _move(session, actor, motion, "cosign")
 
 
 def decline_cosign(session: Session, actor: Actor, *, motion_id: int) -> None:
     motion, actor = _open(session, actor, motion_id, "decline_cosign")
-    row = _cosigner(session, motion.id, actor.staff_id)
-    assert row is not None
-    row.status = "declined"
+    _answer(session, motion.id, actor.staff_id, "declined")
     _move(session, actor, motion, "decline_cosign")
+
+
+def _answer(session: Session, motion_id: int, staff_id: int | None, status: str,
+            **values: Any) -> None:
+    """Answer a request only while it is still open: two clicks at once count once."""
+    done = session.execute(update(MotionCosigner)
+                           .where(MotionCosigner.motion_id == motion_id,
+                                  MotionCosigner.staff_id == staff_id,
+                                  MotionCosigner.status == "requested")
+                           .values(status=status, **values))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError("motion.error.changed_meanwhile")
 
 
 def submit(session: Session, actor: Actor, *, motion_id: int) -> None:

@@ -20,9 +20,16 @@ from db.models import (
 from services import audit
 from services.actor import Actor, require_role
 from services.errors import DomainError
+from services.text import field_text, plain_text
 
 DEFAULT_DEPARTMENTS = ("校长办公室", "教务处", "总务处", "学生处", "人事处", "财务室")
 SCHOOL_CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{2,10}$")
+MAX_SCHOOL_NAME = 100     # School.name is String(100)
+MAX_DEPARTMENT_NAME = 50  # Department.name is String(50)
+
+
+def _department_name(raw: str | None) -> str:
+    return field_text(raw, field="schools.department_name", limit=MAX_DEPARTMENT_NAME)
 
 
 def visible_school_ids(session: Session, actor: Actor) -> list[int] | None:
@@ -79,7 +86,8 @@ def department_choices(session: Session, actor: Actor, *, school_id: int) -> dic
 def create_school(session: Session, actor: Actor, *, code: str, name: str,
                   departments: Sequence[str] = DEFAULT_DEPARTMENTS) -> int:
     require_role(actor, "district_admin")
-    code, name = (code or "").strip().upper(), (name or "").strip()
+    code = (code or "").strip().upper()
+    name = field_text(name, field="schools.name", limit=MAX_SCHOOL_NAME)
     if not SCHOOL_CODE_PATTERN.match(code):
         raise DomainError("org.bad_school_code")
     if not name:
@@ -89,7 +97,7 @@ def create_school(session: Session, actor: Actor, *, code: str, name: str,
     district_id = session.scalar(select(District.id).order_by(District.id).limit(1))
     if district_id is None:
         raise DomainError("org.no_district")
-    names = list(dict.fromkeys(d.strip() for d in departments if d.strip()))
+    names = list(dict.fromkeys(_department_name(d) for d in departments if plain_text(d)))
     school = School(district_id=district_id, code=code, name=name, kind="school", active=True)
     school.departments = [Department(name=d) for d in names]
     session.add(school)
@@ -101,7 +109,7 @@ def create_school(session: Session, actor: Actor, *, code: str, name: str,
 
 def add_department(session: Session, actor: Actor, *, school_id: int, name: str) -> int:
     require_role(actor, "district_admin")
-    name = (name or "").strip()
+    name = _department_name(name)
     if not name:
         raise DomainError("org.department_name_required")
     if session.get(School, school_id) is None:

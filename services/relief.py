@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from db.fund import (
@@ -220,7 +221,10 @@ def file_application(session: Session, actor: Actor, data: ApplicationInput, *,
                             filed_at=utcnow(), number=f"pending-{utcnow().timestamp()}",
                             idempotency_key=idempotency_key or None, decision_note="")
     session.add(app)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same form sent again at the same moment: filed once only
+        raise DomainError("relief.error.already_filed") from None
     app.number = f"{year}-{code}-{app.id:05d}"
     session.add(ReliefEvent(application_id=app.id, at=utcnow(), account_id=actor.account_id,
                             action="filed", from_state=None, to_state="draft"))
@@ -349,6 +353,10 @@ def pay(session: Session, actor: Actor, application_id: int, *, account_id: int,
             return fund.Posted(done.id, done.voucher_no, done.amount_fen, new=False)
     if app.state != "district_approved":
         raise DomainError("relief.error.wrong_state", state_key=f"relief.state.{app.state}")
+    # The school's own sub-account or the district fund: never another school's money.
+    if account_id not in (fund.account_id_for(session, app.school_id),
+                          fund.account_id_for(session, None)):
+        raise DomainError("relief.error.pay_account")
     if idempotency_key and session.scalar(select(FundEntry.id).where(
             FundEntry.idempotency_key == idempotency_key)):
         # The key of a payment that was reversed since: this form is stale, not a repeat.

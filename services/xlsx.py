@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,24 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from services.errors import DomainError
 from services.formatting import safe_cell
 
+# Every part of an uploaded workbook together, unpacked: the largest import (5,000 rows) takes
+# a few MB, so this leaves room for styles and pictures and keeps a zip bomb out.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+
+
+def _check_unpacked_size(data: bytes, *, unreadable: str) -> None:
+    """Refuse, before anything is decompressed, a workbook whose parts would unpack to more
+    than MAX_UNPACKED_BYTES (a zip bomb, or a sheet far larger than any import takes). The
+    sizes are the ones the zip declares; Python's zipfile never inflates a part past its
+    declared size (a part that lies fails its check and the file is unreadable)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except Exception:
+        raise DomainError(unreadable) from None
+    if declared > MAX_UNPACKED_BYTES:
+        raise DomainError("xlsx.error.too_large", limit_mb=MAX_UNPACKED_BYTES // 1024 // 1024)
+
 
 @contextmanager
 def uploaded_sheet(data: bytes, titles: Collection[str], *,
@@ -30,6 +49,7 @@ def uploaded_sheet(data: bytes, titles: Collection[str], *,
     language), else its first sheet; read-only, with cached values instead of formulas, and
     closed when the block ends. A file that cannot be opened, and any error but a DomainError
     while the block reads it, raises DomainError(`unreadable`)."""
+    _check_unpacked_size(data, unreadable=unreadable)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from services.competitions import CompetitionResults, CompetitionView
-from ui.runtime import tr
+from ui.runtime import tr, tr_text
 
 
 def award_names(view: CompetitionView) -> dict[int, str]:
@@ -18,7 +18,7 @@ def leaderboard(view: CompetitionView, results: CompetitionResults) -> None:
     awards = award_names(view)
     segment_names = {s.id: s.name for s in view.segments}
     for group in results.groups:
-        st.subheader(tr("comp.group_heading", group=group.group, n=len(group.results)))
+        st.subheader(tr_text("comp.group_heading", group=group.group, n=len(group.results)))
         if not group.results:
             st.caption(tr("comp.no_scores_yet"))
             continue
@@ -41,23 +41,23 @@ def leaderboard(view: CompetitionView, results: CompetitionResults) -> None:
         for tie in group.ties:
             first, second = results.names[tie.first], results.names[tie.second]
             if tie.rule == "segment":
-                st.caption(tr("comp.tie.segment", first=first, second=second,
-                              segment=tie.segment or ""))
+                st.caption(tr_text("comp.tie.segment", first=first, second=second,
+                                   segment=tie.segment or ""))
             else:
-                st.caption(tr(f"comp.tie.{tie.rule}", first=first, second=second))
+                st.caption(tr_text(f"comp.tie.{tie.rule}", first=first, second=second))
         for note in group.boundaries:
-            st.caption(tr("comp.boundary", tier=note.name, cutoff=note.cutoff,
-                          places=note.places, given=note.given))
+            st.caption(tr_text("comp.boundary", tier=note.name, cutoff=note.cutoff,
+                               places=note.places, given=note.given))
             if note.promoted:
-                st.caption(tr("comp.boundary.promoted", tier=note.name, n=note.promoted))
+                st.caption(tr_text("comp.boundary.promoted", tier=note.name, n=note.promoted))
             if note.below_min:
-                st.caption(tr("comp.boundary.below_min", tier=note.name, n=note.below_min))
+                st.caption(tr_text("comp.boundary.below_min", tier=note.name, n=note.below_min))
 
 
 def rules(view: CompetitionView) -> None:
     """The rule set, shown with the results."""
-    segments = "、".join(tr("comp.rule.segment", name=s.name, max=f"{s.max_score:g}",
-                           weight=f"{s.weight:g}") for s in view.segments)
+    segments = "、".join(tr_text("comp.rule.segment", name=s.name, max=f"{s.max_score:g}",
+                                weight=f"{s.weight:g}") for s in view.segments)
     st.caption(tr("comp.rule.scoring", segments=segments))
     st.caption(tr("comp.rule.ties"))
     st.caption(tr(f"comp.rule.rounding.{view.rounding}"))

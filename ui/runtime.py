@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import database_url, make_engine, make_sessionmaker, ping, transaction
@@ -21,6 +21,7 @@ from services.errors import DomainError
 from services.i18n import LANGUAGES, bilingual, t
 from services.i18n import label as catalogue_label
 from services.logs import configure_logging, log_event
+from services.text import markdown_literal
 
 LANG_KEY = "lang"
 LANG_WIDGET_KEY = "lang_choice"  # the switch; LANG_KEY keeps the choice across page switches
@@ -112,9 +113,12 @@ def session_factory_or_stop() -> sessionmaker[Session]:
 
 
 def database_unavailable(error: BaseException | None = None) -> None:
+    """Both languages, never the driver's text. A SQLite database another writer still held
+    after the busy timeout (SQLite's own retries) is busy, not gone: "try again"."""
+    busy = isinstance(error, OperationalError) and "database is locked" in str(error.orig)
     log_event("database.unavailable", level=logging.ERROR,
-              error=type(error).__name__ if error else None)
-    st.error(bilingual("db.unavailable"))
+              error=type(error).__name__ if error else None, busy=busy)
+    st.error(bilingual("db.busy" if busy else "db.unavailable"))
     st.stop()
 
 
@@ -142,6 +146,13 @@ def tr(key: str, **params: Any) -> str:
     return t(key, lang(), **params)
 
 
+def tr_text(key: str, **params: Any) -> str:
+    """tr for a Markdown element (a title, a caption, a message): the values, such as names
+    and titles people typed, are escaped so they show as typed."""
+    return tr(key, **{name: markdown_literal(value) if isinstance(value, str) else value
+                      for name, value in params.items()})
+
+
 def label(key: str, fallback: str) -> str:
     return catalogue_label(key, fallback, lang())
 
@@ -152,4 +163,7 @@ def current_actor() -> Actor | None:
 
 
 def show_error(error: DomainError) -> None:
-    st.error(error.message(lang()))
+    """The error in the reader's language; what a person typed, quoted in it, stays text."""
+    quoted = {name: value if name.endswith("_key") or not isinstance(value, str)
+              else markdown_literal(value) for name, value in error.params.items()}
+    st.error(DomainError(error.key, **quoted).message(lang()))
