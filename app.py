@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import logging
 
 import streamlit as st
@@ -21,6 +24,7 @@ from ui.runtime import (
     session_factory_or_stop,
     settings_or_stop,
     tr,
+    tr_text,
 )
 from ui.widgets import role_label
 
@@ -58,8 +62,8 @@ st.sidebar.segmented_control(
     on_change=remember_language,
 )
 if actor is not None:
-    st.sidebar.caption(tr("sidebar.signed_in_as", name=actor.display_name,
-                          roles="、".join(role_label(r) for r in sorted(actor.roles))))
+    st.sidebar.caption(tr_text("sidebar.signed_in_as", name=actor.display_name,
+                               roles="、".join(role_label(r) for r in sorted(actor.roles))))
     logout_button()
 
 st.session_state[ROUTED_KEY] = True  # tells the page's guard that app.py ran first

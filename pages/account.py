@@ -1,5 +1,8 @@
 """我的账号 — change my own password."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.auth import change_password

@@ -1,5 +1,8 @@
 """账号管理 — the district admin creates, disables and resets accounts and assigns roles."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from db.models import ROLES
@@ -16,7 +19,7 @@ from services.errors import DomainError
 from services.org import department_choices, school_choices
 from ui.cached import organisation_changed
 from ui.guard import require_login
-from ui.runtime import db, show_error, tr
+from ui.runtime import db, show_error, tr, tr_text
 from ui.widgets import current_page, pager, role_label
 
 PAGE_SIZE = 50
@@ -84,7 +87,7 @@ with create_tab:
                 create_account(session, actor, username=username, display_name=display_name,
                                password=password, grants=grants, staff_no=staff_no)
             organisation_changed()
-            st.success(tr("accounts.created", username=username.strip().lower()))
+            st.success(tr_text("accounts.created", username=username.strip().lower()))
         except DomainError as error:
             show_error(error)
 
@@ -119,7 +122,7 @@ with manage_tab:
                         reset_password(session, actor, account_id=account_id,
                                        new_password=new_password)
                     organisation_changed()
-                    st.success(tr("accounts.reset_done", username=accounts[account_id]))
+                    st.success(tr_text("accounts.reset_done", username=accounts[account_id]))
                 except DomainError as error:
                     show_error(error)
         st.subheader(tr("accounts.edit_roles"))
@@ -131,6 +134,6 @@ with manage_tab:
                 with db() as session:
                     set_grants(session, actor, account_id=account_id, grants=new_grants)
                 organisation_changed()
-                st.success(tr("accounts.roles_saved", username=accounts[account_id]))
+                st.success(tr_text("accounts.roles_saved", username=accounts[account_id]))
             except DomainError as error:
                 show_error(error)

@@ -1,5 +1,8 @@
 """审计日志 — every change: who, what, when, before and after."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.audit import AuditFilter, export_xlsx, known_actions, list_entries

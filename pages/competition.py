@@ -1,6 +1,9 @@
 """竞赛评分与结果 — one competition: scores by form or Excel, confirmation by a second person,
 公示 and closing, the results with their reasons, and certificates."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 from decimal import Decimal
 
 import pandas as pd
@@ -13,7 +16,7 @@ from services.errors import DomainError
 from ui import cached
 from ui.competition_view import award_names, leaderboard, rules
 from ui.guard import require_login
-from ui.runtime import db, label, show_error, tr
+from ui.runtime import db, label, show_error, tr, tr_text
 from ui.widgets import act as run_action
 from ui.widgets import show_done
 
@@ -43,10 +46,10 @@ except DomainError as error:
     show_error(error)
     st.stop()
 
-st.caption(tr("comp.summary", level=label(f"comp.level.{view.level}", view.level),
-              kind=view.kind, organiser=view.organiser,
-              state=label(f"comp.state.{view.state}", view.state),
-              version=view.sheet_version or "—"))
+st.caption(tr_text("comp.summary", level=label(f"comp.level.{view.level}", view.level),
+                   kind=view.kind, organiser=view.organiser,
+                   state=label(f"comp.state.{view.state}", view.state),
+                   version=view.sheet_version or "—"))
 
 
 def act(done: str, call, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -122,17 +125,21 @@ with tabs["comp.tab.excel"]:
     upload = st.file_uploader(tr("comp.upload"), type=["xlsx"])
     if upload is not None and st.button(tr("comp.import")):
         data = upload.getvalue()
-        problems = files.sheet_problems(data, view)
-        if problems:
-            st.error(tr("comp.import_refused", n=len(problems)))
-            st.dataframe(pd.DataFrame([tr(key, **params) for _row, key, params in problems],
-                                      columns=[tr("comp.col.problem")]), hide_index=True)
+        try:   # a file that is no score sheet (or a zip bomb) is refused with a message
+            problems = files.sheet_problems(data, view)
+        except DomainError as error:
+            show_error(error)
         else:
-            act("comp.imported", comps.replace_sheet, files.read_score_sheet(data, view))
+            if problems:
+                st.error(tr("comp.import_refused", n=len(problems)))
+                st.dataframe(pd.DataFrame([tr(key, **params) for _row, key, params in problems],
+                                          columns=[tr("comp.col.problem")]), hide_index=True)
+            else:
+                act("comp.imported", comps.replace_sheet, files.read_score_sheet(data, view))
 
 with tabs["comp.tab.flow"]:
-    st.caption(tr("comp.sheet_by", entered=view.sheet_entered_by or "—",
-                  confirmed=view.sheet_confirmed_by or "—"))
+    st.caption(tr_text("comp.sheet_by", entered=view.sheet_entered_by or "—",
+                       confirmed=view.sheet_confirmed_by or "—"))
     if view.state == "draft" and st.button(tr("comp.confirm"), disabled=not view.can_confirm,
                                            help=tr("comp.confirm_help")):
         act("comp.confirmed", comps.confirm_sheet)
@@ -158,7 +165,7 @@ with tabs["comp.tab.panels"]:
     if not panels.wide_panels and not panels.far_from_median:
         st.success(tr("comp.panels_fine"))
     for entrant_id, segment_id in panels.wide_panels:
-        st.warning(tr("comp.panel_wide", person=outcome.names[entrant_id],
-                      segment={s.id: s.name for s in view.segments}[segment_id]))
+        st.warning(tr_text("comp.panel_wide", person=outcome.names[entrant_id],
+                           segment={s.id: s.name for s in view.segments}[segment_id]))
     for judge, count in panels.far_from_median.items():
-        st.warning(tr("comp.judge_far", judge=view.judges.get(judge, ""), n=count))
+        st.warning(tr_text("comp.judge_far", judge=view.judges.get(judge, ""), n=count))

@@ -1,5 +1,8 @@
 """技能竞赛 — the competitions I may read, and a new one set up in the forms people know."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 

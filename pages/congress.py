@@ -2,6 +2,9 @@
 rules their motions and votes follow, and the votes (表决) on resolutions with quorum and result
 computed from 应到, 实到 and 赞成."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 from typing import Any
 
 import pandas as pd

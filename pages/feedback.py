@@ -1,5 +1,8 @@
 """教职工意见箱 — an anonymous message to a school's union or the district union, no login."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import feedback, receipts

@@ -1,5 +1,8 @@
 """意见箱收件 — the union's inbox: read, answer, note, forward, close, and make motion leads."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import feedback
@@ -9,7 +12,7 @@ from services.org import school_choices
 from ui.cached import feedback_changed, inbox_total
 from ui.feedback_view import conversation
 from ui.guard import require_login
-from ui.runtime import db, label, show_error, tr
+from ui.runtime import db, label, show_error, tr, tr_text
 from ui.widgets import act as run_action
 from ui.widgets import current_page, pager, show_done
 
@@ -85,15 +88,15 @@ except DomainError as error:
 if detail.marked_read:
     feedback_changed()
 
-st.subheader(tr("inbox.case_heading", recipient=detail.recipient,
-                category=category_label(detail.category), status=status_label(detail.status)))
+st.subheader(tr_text("inbox.case_heading", recipient=detail.recipient,
+                     category=category_label(detail.category), status=status_label(detail.status)))
 st.caption(tr("inbox.held_by", holder=tr("feedback.who.district" if detail.at_district
                                          else "feedback.who.school")))
 conversation(detail.body, detail.sent_on, detail.entries)
 for lead in detail.leads:
-    st.caption(tr("inbox.lead_line", delegate=lead.delegate, title=lead.title,
-                  status=label(f"leads.status.{lead.status}", lead.status),
-                  day=lead.offered_on.isoformat()))
+    st.caption(tr_text("inbox.lead_line", delegate=lead.delegate, title=lead.title,
+                       status=label(f"leads.status.{lead.status}", lead.status),
+                       day=lead.offered_on.isoformat()))
 
 if not detail.can_act:
     st.info(tr("inbox.closed_case") if detail.closed else tr("inbox.not_holder"))

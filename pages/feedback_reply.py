@@ -1,6 +1,9 @@
 """查看答复 — the writer opens their message with the receipt code, reads the union's public
 replies and answers back. No login."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import feedback
@@ -14,7 +17,7 @@ from ui.anonymous import (
 )
 from ui.feedback_view import conversation
 from ui.guard import require_page
-from ui.runtime import db, label, show_error, tr
+from ui.runtime import db, label, show_error, tr, tr_text
 
 require_page("feedback_reply")
 st.title(tr("feedback_reply.title"))
@@ -48,9 +51,10 @@ except DomainError as error:
     show_error(error)
     st.stop()
 
-st.caption(tr("feedback_reply.summary", recipient=view.recipient, day=view.sent_on.isoformat(),
-              category=label(f"feedback.category.{view.category}", view.category),
-              status=label(f"feedback.status.{view.status}", view.status)))
+st.caption(tr_text("feedback_reply.summary", recipient=view.recipient,
+                   day=view.sent_on.isoformat(),
+                   category=label(f"feedback.category.{view.category}", view.category),
+                   status=label(f"feedback.status.{view.status}", view.status)))
 conversation(view.body, view.sent_on, view.entries)
 
 if view.closed:

@@ -1,5 +1,8 @@
 """意见统计 — messages by month, category and status (and school), with small groups hidden."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import datetime as dt
 
 import altair as alt
@@ -11,7 +14,7 @@ from services.clock import local_today
 from services.errors import DomainError
 from ui.cached import feedback_stats
 from ui.guard import require_login
-from ui.runtime import db, label, show_error, tr
+from ui.runtime import db, label, show_error, tr, tr_text
 
 actor = require_login("feedback_stats")
 st.title(tr("stats.title"))
@@ -58,7 +61,7 @@ def chart(title: str, counts: dict[str, int | None], names: dict[str, str] | Non
                                                                       title=tr("stats.count"))]),
             width="stretch")
     if hidden:
-        st.caption(tr("stats.hidden_groups", groups="、".join(hidden)))
+        st.caption(tr_text("stats.hidden_groups", groups="、".join(hidden)))
 
 
 chart(tr("stats.by_month"), stats.by_month)

@@ -1,6 +1,9 @@
 """基金总览 — balances, the year's income and relief in charts, per school, and the reports to
 download: Excel for every reader, the whole ledger as Beancount for the district's roles."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import pandas as pd
 import streamlit as st
 

@@ -1,6 +1,9 @@
 """收入登记 — income by form, a donation list imported from Excel (all rows or none), and a
 direct expense such as 节日送温暖慰问 paid to a group rather than through an application."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import pandas as pd
 import streamlit as st
 

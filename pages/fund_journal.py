@@ -1,6 +1,9 @@
 """现金日记账 — the cash book: entries oldest first with the running balance, filtered by date,
 account, kind and category; export to Excel; and 冲正 (reversal) for the district admin."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import datetime as dt
 from collections.abc import Callable
 from typing import Any

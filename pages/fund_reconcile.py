@@ -1,6 +1,9 @@
 """银行对账 — the treasurer's bank balance on a date against the ledger on that date, the checks
 made so far, and the entries since the last one that agreed."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import fund

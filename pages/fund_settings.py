@@ -1,6 +1,9 @@
 """收支项目与上限 — the fund's income sources and relief categories, and each category's yearly
 caps per person. The district admin adds and changes them; the auditor reads."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import pandas as pd
 import streamlit as st
 

@@ -1,6 +1,9 @@
 """荣誉与成绩 — the medal table per school, each teacher's record across years, and the
 honours register (工人先锋号, 师德标兵, 五一劳动奖章 …)."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import altair as alt
 import streamlit as st
 

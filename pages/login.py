@@ -1,5 +1,8 @@
 """登录 — the login form for staff with an account."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from ui.auth_ui import login_form

@@ -1,6 +1,9 @@
 """提案详情 — one motion: its facts and texts, every step so far, co-signers, departments,
 replies, ratings and milestones, and the steps this reader may take now."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import motion_queries as queries

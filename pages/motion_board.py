@@ -5,6 +5,9 @@ Every figure comes from the motion services through caches keyed by the actor an
 a school chair's figures are those of the chair's own school, whatever the widgets say.
 """
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.clock import local_today

@@ -1,6 +1,9 @@
 """承办提案 — the motions assigned to my department: how many wait, are in hand, answered and
 rated, and the queue with the overdue ones marked."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import motion_queries as queries

@@ -1,5 +1,8 @@
 """提案线索 — draft motions a union chair made of staff feedback, offered to me to adopt."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import feedback

@@ -2,6 +2,9 @@
 department, words and overdue, page by page, and takes the register of the same filters as
 Excel."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.org import department_choices, school_choices

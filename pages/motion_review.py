@@ -2,6 +2,9 @@
 school's similar motions beside them), assign departments, check their replies, move rated
 motions on, and the whole register with its exports and the bulk progress import."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 from collections.abc import Callable
 
 import pandas as pd

@@ -1,6 +1,9 @@
 """我的提案 — a delegate's own motions, a new draft (with earlier motions that read alike), and
 the motions other delegates asked me to co-sign."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services import motion_queries as queries
@@ -9,7 +12,7 @@ from services.errors import DomainError
 from ui.guard import require_login
 from ui.motion_board import motions_changed
 from ui.motion_view import draft_fields, motion_table, open_motion, pick_and_open, similar_table
-from ui.runtime import db, show_error, tr
+from ui.runtime import db, show_error, tr, tr_text
 from ui.widgets import act, show_done
 
 FORM = "motion_new"   # the draft form's widget keys start with this
@@ -37,7 +40,7 @@ with tab_requests:
         st.info(tr("motion.mine.no_requests"))
     for row in requests.itertuples():
         with st.container(border=True):
-            st.caption(tr("motion.mine.asked_by", proposer=row.proposer))
+            st.caption(tr_text("motion.mine.asked_by", proposer=row.proposer))
             st.text(row.title)
             for action, call, kind in (("cosign", motions.cosign, "primary"),
                                        ("decline_cosign", motions.decline_cosign, "secondary")):

@@ -1,6 +1,9 @@
 """救助申请 — the applications in my scope, what waits for me, and a new one filed for a
 colleague."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import uuid
 
 import streamlit as st

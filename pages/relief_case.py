@@ -1,6 +1,9 @@
 """申请详情 — one relief application: its facts, the person's record for reviewers, the
 timeline, the documents, and the steps this reader may take now."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import uuid
 from contextlib import suppress
 

@@ -1,6 +1,9 @@
 """救助公示 — relief paid in a year, by category and masked name, for every logged-in member.
 Teachers open it on their phones: one column of widgets and narrow tables."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import pandas as pd
 import streamlit as st
 

@@ -1,12 +1,15 @@
 """学校管理 — the district's schools and their departments."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.errors import DomainError
 from services.org import DEFAULT_DEPARTMENTS, add_department, create_school
 from ui.cached import organisation_changed, school_list
 from ui.guard import require_login
-from ui.runtime import db, show_error, tr
+from ui.runtime import db, show_error, tr, tr_text
 
 actor = require_login("schools")
 st.title(tr("schools.title"))
@@ -35,7 +38,7 @@ with left.form("new_school", clear_on_submit=True):
                 create_school(session, actor, code=code, name=name,
                               departments=departments.splitlines())
             organisation_changed()
-            st.success(tr("schools.created", name=name.strip()))
+            st.success(tr_text("schools.created", name=name.strip()))
         except DomainError as error:
             show_error(error)
 
@@ -50,6 +53,6 @@ with right.form("new_department", clear_on_submit=True):
             with db() as session:
                 add_department(session, actor, school_id=school_id, name=dept_name)
             organisation_changed()
-            st.success(tr("schools.department_created", name=dept_name.strip()))
+            st.success(tr_text("schools.department_created", name=dept_name.strip()))
         except DomainError as error:
             show_error(error)

@@ -1,5 +1,8 @@
 """教职工名册 — the staff register of the schools in my scope."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import streamlit as st
 
 from services.org import list_staff, school_choices

@@ -2,6 +2,9 @@
 congress motions, the relief fund's annual statement, competitions and honours, and the
 feedback statistics. The page shows the headline figures; the files hold the rest."""
 
+import ui.warm  # noqa: F401  (before any other import: see ui/warm.py)
+
+# isort: split
 import datetime as dt
 
 import streamlit as st
