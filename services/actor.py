@@ -43,6 +43,13 @@ class Actor:
         )
 
 
+def require_login(actor: Actor | None) -> Actor:
+    """Any logged-in actor; the anonymous visitor is refused with a message, not a crash."""
+    if actor is None:
+        raise DomainError("error.login_required")
+    return actor
+
+
 def require_role(actor: Actor | None, *roles: str) -> Actor:
     if actor is None:
         raise DomainError("error.login_required")

@@ -39,7 +39,7 @@ from db.motions import (
     MotionReply,
 )
 from services import audit
-from services.actor import Actor, require_role
+from services.actor import Actor, require_login, require_role
 from services.clock import local_today
 from services.errors import DomainError
 from services.text import plain_text
@@ -574,7 +574,7 @@ def _category(value: str | None) -> str | None:
 def open_meeting_for(session: Session, actor: Actor, *, school_id: int) -> int | None:
     """The newest meeting of the school that takes motions and of whose term the actor is a
     delegate: where a new draft goes."""
-    if actor.staff_id is None:
+    if require_login(actor).staff_id is None:
         return None
     return session.scalar(
         select(CongressMeeting.id)

@@ -18,7 +18,7 @@ from db.models import (
     Staff,
 )
 from services import audit
-from services.actor import Actor, require_role
+from services.actor import Actor, require_login, require_role
 from services.errors import DomainError
 from services.text import field_text, plain_text
 
@@ -34,7 +34,7 @@ def _department_name(raw: str | None) -> str:
 
 def visible_school_ids(session: Session, actor: Actor) -> list[int] | None:
     """The schools an actor may read: None means every school (district roles)."""
-    if actor.has("district_admin", "auditor"):
+    if require_login(actor).has("district_admin", "auditor"):
         return None
     return sorted(actor.school_ids())
 

@@ -26,7 +26,7 @@ from db.fund import (
 )
 from db.models import Account, School, Staff, utcnow
 from services import audit, fund
-from services.actor import Actor, require_role
+from services.actor import Actor, require_login, require_role
 from services.clock import local_today, to_local
 from services.errors import DomainError
 from services.formatting import money
@@ -588,6 +588,7 @@ def attachment_file(session: Session, actor: Actor, attachment_id: int) -> tuple
 
 def waiting_counts(session: Session, actor: Actor) -> dict[str, int]:
     """For the home page: applications waiting for this actor's decision."""
+    require_login(actor)
     counts = {"school": 0, "district": 0}
     if chairs := actor.school_ids("school_chair"):
         counts["school"] = session.scalar(select(func.count()).where(
