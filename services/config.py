@@ -364,6 +364,8 @@ def cookie_key() -> str:
     """
     key = str(setting("cookie_key") or "").strip()
     if key:
+        if len(key) < MIN_COOKIE_KEY_CHARS or key == EXAMPLE_COOKIE_KEY:   # never sign with it
+            raise DomainError("config.weak_cookie_key", n=MIN_COOKIE_KEY_CHARS)
         return key
     if not _embedded(database_url()):
         raise DomainError("config.no_cookie_key")

@@ -156,6 +156,18 @@ def test_production_without_key_refuses(clean, monkeypatch):
     assert "UNION_COOKIE_KEY" in raised.value.message("en")
 
 
+@pytest.mark.parametrize("weak", ["short", "k" * 31, "EXAMPLE"])
+def test_the_key_itself_is_never_handed_out_weak(clean, monkeypatch, weak):
+    """Not only the start-up check: any caller asking for the key is refused a weak one."""
+    monkeypatch.setenv("UNION_COOKIE_KEY", config.EXAMPLE_COOKIE_KEY if weak == "EXAMPLE"
+                       else weak)
+    with pytest.raises(DomainError) as raised:
+        config.cookie_key()
+    assert raised.value.key == "config.weak_cookie_key"
+    monkeypatch.setenv("UNION_COOKIE_KEY", "k" * 32)
+    assert config.cookie_key() == "k" * 32
+
+
 def test_embedded_demo_makes_a_random_key_once(clean, monkeypatch):
     first = config.cookie_key()
     second = config.cookie_key()
