@@ -16,7 +16,7 @@ from ui import fund_cached as cached
 from ui.fund_charts import balance_line, monthly_bars, ranked_bars
 from ui.fund_view import account_name, money_text, year_select
 from ui.guard import require_login
-from ui.runtime import db, lang, show_error, tr
+from ui.runtime import db, lang, show_error, tr, tr_text
 
 TOP_SCHOOLS = 15
 MAX_TILES = 6   # more accounts than this (a district of schools): the schools go in a table
@@ -50,11 +50,11 @@ total = [(tr("fund.overview.total"), int(accounts["balance_fen"].sum())),
          (tr("fund.overview.year_income", year=year), year_total("income")),
          (tr("fund.overview.year_expense", year=year), year_total("expense"))]
 if len(accounts) <= MAX_TILES:
-    per_account = [(tr("fund.overview.balance_of", account=account_name(r.account)),
+    per_account = [(tr_text("fund.overview.balance_of", account=account_name(r.account)),
                     int(r.balance_fen)) for r in accounts.itertuples()]
 else:
     district = accounts["account"].isin(["", DISTRICT_KEY])
-    per_account = [(tr("fund.overview.balance_of", account=account_name("")),
+    per_account = [(tr_text("fund.overview.balance_of", account=account_name("")),
                     int(accounts.loc[district, "balance_fen"].sum())),
                    (tr("fund.overview.schools_total", n=int((~district).sum())),
                     int(accounts.loc[~district, "balance_fen"].sum()))]

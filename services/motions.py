@@ -892,14 +892,16 @@ def _evidence(evidence: tuple[str, str, bytes] | None) -> tuple[str | None, str 
                                                                 bytes | None]:
     if evidence is None:
         return None, None, None
-    name, _type, data = evidence
+    raw_name, _type, data = evidence
+    # Cleaned first: a right-to-left override could show "‮fdp.exe" as "exe.pdf".
+    name = plain_text(PurePath(raw_name).name, single_line=True)
     suffix = PurePath(name).suffix.lower()
     if suffix not in EVIDENCE_TYPES:
         raise DomainError("motion.error.evidence_type", types=" ".join(EVIDENCE_TYPES))
     if not data or len(data) > MAX_EVIDENCE_BYTES:
         raise DomainError("motion.error.evidence_size",
                           limit_mb=MAX_EVIDENCE_BYTES // (1024 * 1024))
-    return PurePath(name).name[-200:], EVIDENCE_TYPES[suffix], data
+    return name[-200:], EVIDENCE_TYPES[suffix], data
 
 
 def record_progress(session: Session, actor: Actor, *, motion_id: int, progress: int,

@@ -405,6 +405,10 @@ def test_the_lead_department_posts_progress_and_co_departments_only_read(session
         c.dept.account_id, days(0))
     assert (fetch(session, motion_id).progress, state(session, motion_id)) == (
         60, "implementing")
+    # A right-to-left override shows "\u202efdp.exe" as "exe.pdf": cleaned, then refused.
+    assert attempt(session, motion_id, motions.record_progress, session, c.dept,
+                   motion_id=motion_id, progress=70, note="x",
+                   evidence=("\u202efdp.exe", "application/pdf", b"MZ")) == "refused"
 
 
 # --- the history --------------------------------------------------------------------------

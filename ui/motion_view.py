@@ -25,7 +25,7 @@ from services.clock import local_today
 from services.formatting import date, date_time
 from services.org import department_choices
 from ui.cached import home_summary
-from ui.runtime import db, label, tr
+from ui.runtime import db, label, tr, tr_text
 from ui.widgets import act
 
 OPEN_KEY = "motion_id"   # which motion the motion page shows
@@ -289,7 +289,7 @@ def milestones(actor: Actor, view: queries.MotionView) -> None:
         st.text(tr("motion.detail.milestone_line", day=_day(step.happened_on),
                    progress=step.progress, note=step.note))
         if step.evidence_name:
-            st.download_button(tr("motion.detail.evidence", name=step.evidence_name),
+            st.download_button(tr_text("motion.detail.evidence", name=step.evidence_name),
                                lambda mid=step.id: content(mid), on_click="ignore",
                                file_name=step.evidence_name, key=f"motion_evidence_{step.id}",
                                mime=step.evidence_type or "application/octet-stream")
