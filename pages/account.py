@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.auth import change_password
 from services.errors import DomainError
+from ui.auth_ui import renew_login
 from ui.guard import require_login
 from ui.runtime import db, show_error, tr
 from ui.widgets import role_label
@@ -26,6 +27,7 @@ with st.form("change_password", clear_on_submit=True):
         try:
             with db() as session:
                 change_password(session, actor, current=current, new=new, repeat=repeat)
+            renew_login()
             st.success(tr("account.password_changed"))
         except DomainError as error:
             show_error(error)

@@ -53,13 +53,19 @@ def actor_for(account: Account) -> Actor:
     )
 
 
-def load_actor(session: Session, username: str) -> Actor | None:
-    """The actor behind a logged-in username, or None if the account may no longer log in."""
+def load_actor(session: Session, username: str, *,
+               signed_in_at: dt.datetime | None = None) -> Actor | None:
+    """The actor behind a logged-in username, or None if the account may no longer log in —
+    nor this session: its password was changed or reset after `signed_in_at` (naive UTC), so
+    an open tab of someone who no longer knows the password ends at its next click."""
     account = session.scalar(
         select(Account).options(selectinload(Account.roles))
         .where(Account.username == username.strip().lower())
     )
     if account is None or not account.enabled or account.locked_at is not None:
+        return None
+    if (signed_in_at is not None and account.password_changed_at is not None
+            and account.password_changed_at > signed_in_at):
         return None
     return actor_for(account)
 

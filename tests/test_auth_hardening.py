@@ -422,9 +422,17 @@ def _lock(s) -> None:
         s.commit()
 
 
+def _reset(s) -> None:
+    """An administrator resets the password: an open tab of whoever knew the old one ends."""
+    target = s.scalar(select(Account.id).where(Account.username == "chair"))
+    accounts.reset_password(s, actor_of(s, "district"), account_id=target,
+                            new_password="fresh-pass-9")
+
+
 @pytest.mark.usefixtures("routed_app")
 @pytest.mark.parametrize(("change", "audited"), [(_disable, "account.disabled"),
-                                                 (_lock, "login.failed")])
+                                                 (_lock, "login.failed"),
+                                                 (_reset, "account.password_reset")])
 def test_disabled_or_locked_account_is_logged_out_at_the_next_click(app_db, change, audited):
     at = app_as(None, timeout=TIMEOUT)
     with browser_cookies({}):
@@ -677,3 +685,50 @@ def test_login_form_passwords_never_reach_a_log(app_db, caplog, capfd):
     with opened(app_db) as s:
         rows = [repr((e.before, e.after, e.note)) for e in s.scalars(select(AuditEntry))]
     assert rows and all(SECRETS[1] not in r and DEMO_PASSWORD not in r for r in rows)
+
+
+@pytest.mark.usefixtures("routed_app")
+def test_changing_my_own_password_keeps_me_signed_in_with_a_new_cookie(app_db):
+    at = app_as(None, timeout=TIMEOUT)
+    with browser_cookies({}):
+        at.run()
+        login(at, "chair", DEMO_PASSWORD)
+        at.run()
+        model = at.session_state["_authenticator"].cookie_controller.cookie_model
+        old_cookie = jwt.encode({"username": "chair", "exp_date": model.exp_date}, KEY,
+                                algorithm="HS256")
+        time.sleep(0.01)
+        at.switch_page("pages/account.py")
+        at.run()
+        for field, value in zip(at.text_input, [DEMO_PASSWORD, "new-pass-2026", "new-pass-2026"],
+                                strict=True):
+            field.input(value)
+        next(b for b in at.button if b.label == t("account.save_password")).click()
+        at.run()
+        assert not at.exception and [e.value for e in at.error] == []
+        assert [s.value for s in at.success] == [t("account.password_changed")]
+        at.switch_page("pages/staff.py")
+        at.run()   # the next click: still signed in
+    assert not at.exception and at.session_state["actor"].username == "chair"
+    assert len(at.dataframe) > 0
+    new_cookie = jwt.encode({"username": "chair", "exp_date": model.exp_date}, KEY,
+                            algorithm="HS256")
+    assert new_cookie != old_cookie
+    assert greeted(visit(new_cookie))          # a reload with the renewed cookie
+    assert on_login_page(visit(old_cookie))    # the cookie from before the change: refused
+
+
+def test_cookie_issue_time_survives_a_daylight_saving_change(monkeypatch):
+    """The library writes exp_date as naive local time + 7 days; in New York the clocks go
+    forward on 2027-03-14, inside that week."""
+    from ui.auth_ui import cookie_issued_at
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        made = dt.datetime(2027, 3, 10, 12, 0)   # local, EST (UTC-5)
+        expires = (made + dt.timedelta(days=7)).timestamp()
+        assert cookie_issued_at(expires) == dt.datetime(2027, 3, 10, 17, 0)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

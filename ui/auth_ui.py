@@ -26,6 +26,7 @@ from ui.runtime import ACTOR_KEY, AFTER_LOGIN_KEY, db, tr
 AUTHENTICATOR_KEY = "_authenticator"
 SET_COOKIE_PENDING = "_set_cookie_pending"
 DELETE_COOKIE_PENDING = "_delete_cookie_pending"
+SIGNED_IN_AT = "_signed_in_at"   # naive UTC: a password change after it ends this session
 
 
 def cookie_key_or_stop() -> str:
@@ -117,11 +118,19 @@ def _cookie_still_valid() -> bool:
         if (not isinstance(username, str) or isinstance(expires, bool)
                 or not isinstance(expires, int | float) or not expires > time.time()):
             return False
-        issued = dt.datetime.fromtimestamp(expires - COOKIE_EXPIRY_DAYS * 86400, dt.UTC)
+        issued = cookie_issued_at(expires)
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError, OverflowError, OSError):
         return False
     with db() as session:
-        return auth.login_cookie_valid(session, username, issued.replace(tzinfo=None))
+        return auth.login_cookie_valid(session, username, issued)
+
+
+def cookie_issued_at(expires: float) -> dt.datetime:
+    """When a login cookie was made (naive UTC), from its exp_date. The library sets exp_date
+    from the server's naive local time plus the expiry days; undone the same way, a
+    daylight-saving change in between does not shift it by an hour."""
+    issued = dt.datetime.fromtimestamp(expires) - dt.timedelta(days=COOKIE_EXPIRY_DAYS)
+    return issued.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def restore_actor() -> Actor | None:
@@ -138,9 +147,10 @@ def restore_actor() -> Actor | None:
     actor = None
     username = st.session_state.get("username")
     if st.session_state.get("authentication_status") and username:
+        signed_in_at = st.session_state.setdefault(SIGNED_IN_AT, _utcnow())
         with db() as session:
-            actor = auth.load_actor(session, username)
-        if actor is None:  # disabled or locked since the login
+            actor = auth.load_actor(session, username, signed_in_at=signed_in_at)
+        if actor is None:  # disabled, locked or its password changed elsewhere since the login
             _forget_session()
             st.session_state[DELETE_COOKIE_PENDING] = True
     st.session_state[ACTOR_KEY] = actor
@@ -159,7 +169,20 @@ def apply_cookie_changes() -> None:
         authenticator().cookie_controller.delete_cookie()
 
 
+def renew_login() -> None:
+    """After this session changed its own password: it stays signed in, and its browser gets
+    a cookie newer than the change (the old one is refused from now on)."""
+    st.session_state[SIGNED_IN_AT] = _utcnow()
+    st.session_state[SET_COOKIE_PENDING] = True
+    apply_cookie_changes()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def _forget_session() -> None:
+    st.session_state.pop(SIGNED_IN_AT, None)
     st.session_state["logout"] = True
     for key in ("name", "username", "authentication_status", "email", "roles"):
         st.session_state[key] = None
