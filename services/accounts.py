@@ -83,10 +83,15 @@ def create_account(
                       failed_logins=0, created_at=utcnow())
     account.roles = [AccountRole(role=g.role, school_id=g.school_id,
                                  department_id=g.department_id) for g in checked]
-    session.add(account)
-    try:
-        session.flush()
-    except IntegrityError:  # created by a request at the same moment
+    try:  # a savepoint: a failed insert leaves the caller's unit of work usable
+        with session.begin_nested():
+            session.add(account)
+    except IntegrityError as error:  # the same username created by a request at the same moment
+        message = str(error.orig)   # SQLite names the column, PostgreSQL the constraint
+        duplicate = "accounts.username" in message or "uq_accounts_username" in message
+        if not duplicate and session.scalar(
+                select(Account.id).where(Account.username == username)) is None:
+            raise  # another constraint: not the username
         raise DomainError("accounts.username_taken", username=username) from None
     audit.record(session, actor, "account.created", "account", account.id,
                  after={"username": username, "display_name": display_name,

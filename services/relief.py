@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import PurePath
+from uuid import uuid4
 
 import pandas as pd
 from sqlalchemy import func, select, update
@@ -30,6 +32,7 @@ from services.actor import Actor, require_login, require_role
 from services.clock import local_today, to_local
 from services.errors import DomainError
 from services.formatting import money
+from services.text import plain_text
 
 FILERS = ("district_admin", "school_chair", "delegate")
 # Who may read an application's full details (names, medical details, attachments).
@@ -217,14 +220,23 @@ def file_application(session: Session, actor: Actor, data: ApplicationInput, *,
     fields = _validated(session, actor, data)
     year = local_today().year
     code = session.scalar(select(School.code).where(School.id == data.school_id))
+    # A unique placeholder until the id is known (number is String(30): "pending-" + 22 hex).
     app = ReliefApplication(**fields, year=year, state="draft", filed_by=actor.account_id,
-                            filed_at=utcnow(), number=f"pending-{utcnow().timestamp()}",
+                            filed_at=utcnow(), number=f"pending-{uuid4().hex[:22]}",
                             idempotency_key=idempotency_key or None, decision_note="")
-    session.add(app)
-    try:
-        session.flush()
-    except IntegrityError:  # the same form sent again at the same moment: filed once only
-        raise DomainError("relief.error.already_filed") from None
+    try:  # a savepoint: a failed insert leaves the caller's unit of work usable
+        with session.begin_nested():
+            session.add(app)
+    except IntegrityError as error:
+        if not idempotency_key:
+            raise
+        done = session.scalar(select(ReliefApplication.id).where(
+            ReliefApplication.idempotency_key == idempotency_key))
+        if done:  # the same form sent at the same moment, already committed: filed once only
+            return int(done)
+        if "idempotency_key" in str(error.orig):  # its twin, not committed yet
+            raise DomainError("relief.error.already_filed") from None
+        raise  # another constraint: not a duplicate form
     app.number = f"{year}-{code}-{app.id:05d}"
     session.add(ReliefEvent(application_id=app.id, at=utcnow(), account_id=actor.account_id,
                             action="filed", from_state=None, to_state="draft"))
@@ -543,7 +555,8 @@ def add_attachment(session: Session, actor: Actor, application_id: int, *, filen
         raise DomainError("relief.error.only_filer")
     if app.state not in ATTACHABLE_STATES:
         raise DomainError("relief.error.wrong_state", state_key=f"relief.state.{app.state}")
-    name = (filename or "").strip()[-200:]
+    # Cleaned first: a right-to-left override could show "‮fdp.exe" as "exe.pdf".
+    name = plain_text(PurePath(filename or "").name, single_line=True)[-200:]
     suffix = name[name.rfind("."):].lower() if "." in name else ""
     if suffix not in ATTACHMENT_TYPES:
         raise DomainError("relief.error.attachment_type", name=name)

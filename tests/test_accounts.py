@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from db.engine import transaction
 from db.models import Account, AuditEntry, Department, School
 from seeds.demo import DEMO_PASSWORD
 from services import accounts, auth
@@ -176,3 +178,70 @@ def test_account_linked_to_a_staff_member_of_its_school(demo):
             demo, admin, username="delegate-x", display_name="代表", password="first-pass-1",
             grants=[Grant("delegate", mh02.id)], staff_no="MH01-0003")
     assert raised.value.key == "accounts.staff_other_school"
+
+
+# --- the insert: a racing twin, another constraint, the caller's unit of work -------------
+
+NEW = {"username": "newuser", "display_name": "赵六", "password": "first-pass-1"}
+
+
+def accounts_named(session, username: str) -> int:
+    return len(session.scalars(select(Account.id).where(Account.username == username)
+                               .execution_options(populate_existing=True)).all())
+
+
+def test_a_twin_committed_after_the_first_look_is_username_taken(session_factory, demo,
+                                                                 monkeypatch):
+    """The race of two requests, played in order: the twin commits the same username after
+    this request looked and before it inserts."""
+    admin = actor_of(demo, "district")
+    real_check = accounts.check_new_password
+
+    def twin_commits_meanwhile(password: str) -> None:
+        monkeypatch.setattr(accounts, "check_new_password", real_check)
+        with transaction(session_factory) as other:
+            accounts.create_account(other, admin, **NEW, grants=[Grant("auditor")])
+        real_check(password)
+
+    monkeypatch.setattr(accounts, "check_new_password", twin_commits_meanwhile)
+    with pytest.raises(DomainError) as raised, transaction(session_factory) as mine:
+        accounts.create_account(mine, admin, **NEW, grants=[Grant("auditor")])
+    assert raised.value.key == "accounts.username_taken"
+    assert raised.value.params == {"username": "newuser"}
+    assert accounts_named(demo, "newuser") == 1
+    assert demo.scalar(select(func.count()).select_from(AuditEntry)
+                       .where(AuditEntry.action == "account.created")) == 1
+
+
+def test_an_insert_failing_on_another_constraint_is_not_called_username_taken(demo,
+                                                                            monkeypatch):
+    admin = actor_of(demo, "district")
+    mh02 = school(demo, "MH02")
+    # the staff member was found, then removed before the insert
+    monkeypatch.setattr(accounts, "_staff_for", lambda *_args: 999_999)
+    with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+        accounts.create_account(demo, admin, **NEW, grants=[Grant("delegate", mh02.id)],
+                                staff_no="MH02-0003")
+    monkeypatch.undo()
+    # only the failed insert was undone, in the same session: the name is still free
+    assert accounts_named(demo, "newuser") == 0
+    account_id = accounts.create_account(demo, admin, **NEW, grants=[Grant("delegate", mh02.id)])
+    assert demo.get(Account, account_id).username == "newuser"
+
+
+def test_creating_commits_or_rolls_back_with_the_callers_unit_of_work(session_factory, demo):
+    admin = actor_of(demo, "district")
+
+    def written() -> tuple[int, int]:
+        with session_factory() as fresh:
+            return (accounts_named(fresh, "newuser"),
+                    fresh.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "account.created")))
+
+    with pytest.raises(RuntimeError), transaction(session_factory) as page:
+        accounts.create_account(page, admin, **NEW, grants=[Grant("auditor")])
+        raise RuntimeError("the page failed after creating")
+    assert written() == (0, 0)
+    with transaction(session_factory) as page:
+        accounts.create_account(page, admin, **NEW, grants=[Grant("auditor")])
+    assert written() == (1, 1)

@@ -7,12 +7,16 @@ district admin, an auditor, and `both` (district admin and chair of A at once).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from db.engine import transaction
 from db.fund import FundEntry, ReliefApplication, ReliefEvent
 from db.models import AuditEntry
 from services import fund, relief
@@ -525,10 +529,12 @@ def test_attachments_accept_documents_and_refuse_the_rest(session, world):
     app_id = file(session, w, submit=False)
     first = relief.add_attachment(session, w["delegate"], app_id, filename="住院发票.PDF",
                                   data=b"%PDF-1.7 bill")
-    relief.add_attachment(session, w["delegate"], app_id, filename="病历.jpg", data=b"\xff\xd8x")
+    relief.add_attachment(session, w["delegate"], app_id, filename="病\u200b历\x00.jpg",
+                          data=b"\xff\xd8x")   # invisible characters go, as in every field
     for name, content, key in (
             ("setup.exe", b"MZ", "relief.error.attachment_type"),
             ("no-suffix", b"x", "relief.error.attachment_type"),
+            ("\u202efdp.exe", b"MZ", "relief.error.attachment_type"),   # shown as "exe.pdf"
             ("空文件.pdf", b"", "relief.error.attachment_empty"),
             ("扫描件.pdf", b"x" * (10 * 1024 * 1024 + 1), "relief.error.attachment_too_large")):
         assert attempt(session, relief.add_attachment, session, w["delegate"], app_id,
@@ -578,3 +584,99 @@ def test_times_are_shown_in_the_districts_time(session, world):
     filed = session.scalar(select(ReliefApplication.filed_at)
                            .where(ReliefApplication.id == app_id))
     assert frame.loc[frame["id"] == app_id, "filed_at"].iloc[0] == to_local(filed)
+
+
+# --- the same form twice, and failures that are not a duplicate --------------------------
+
+def application_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(ReliefApplication)
+                          .execution_options(populate_existing=True))
+
+
+def test_the_same_form_sent_twice_files_one_application(session, world):
+    w = world
+    first = relief.file_application(session, w["delegate"], data(w), idempotency_key="form-1")
+    again = relief.file_application(session, w["delegate"], data(w, amount="2000"),
+                                    idempotency_key="form-1")
+    assert again == first
+    assert session.scalars(select(ReliefApplication.amount_fen)).all() == [100_000]
+    other = relief.file_application(session, w["delegate"], data(w), idempotency_key="form-2")
+    assert other != first and application_count(session) == 2
+    assert session.scalar(select(func.count()).select_from(AuditEntry)
+                          .where(AuditEntry.action == "relief.filed")) == 2
+
+
+def test_a_twin_committed_after_the_first_look_gives_its_id_back(session_factory, session,
+                                                                 world, monkeypatch):
+    """The race of two requests, played in order: the twin commits after this request looked
+    for the key and before it inserts; the insert fails on the key and the twin's id comes
+    back, without an error and without a second row."""
+    w = world
+    session.commit()
+    twin: list[int] = []
+    real_today = relief.local_today
+
+    def twin_commits_meanwhile():
+        monkeypatch.setattr(relief, "local_today", real_today)   # the twin runs unhindered
+        with transaction(session_factory) as other:
+            twin.append(relief.file_application(other, w["delegate"], data(w),
+                                                idempotency_key="form-1"))
+        return real_today()
+
+    monkeypatch.setattr(relief, "local_today", twin_commits_meanwhile)
+    with transaction(session_factory) as mine:
+        assert relief.file_application(mine, w["delegate"], data(w),
+                                       idempotency_key="form-1") == twin[0]
+    assert application_count(session) == 1
+    assert session.scalar(select(func.count()).select_from(ReliefEvent)
+                          .where(ReliefEvent.application_id == twin[0])) == 2   # filed, submitted
+
+
+def test_an_insert_failing_on_another_constraint_is_not_called_already_filed(
+        session, world, monkeypatch):
+    w = world
+    # filed_by refers to an account that is gone (a login from before it was removed)
+    gone = dataclasses.replace(w["delegate"], account_id=w["delegate"].account_id + 10_000)
+    for key in ("form-1", None):
+        with pytest.raises(IntegrityError, match=r"(?i)foreign key"):
+            relief.file_application(session, gone, data(w), idempotency_key=key)
+    # two different forms whose placeholder numbers collide
+    stuck = ReliefApplication(school_id=w.school_a, staff_id=w.staff_a[5], category_id=w.expense,
+                              year=2026, amount_fen=100, reason="占位", state="draft",
+                              filed_by=w["chair"].account_id, number="pending-" + "0" * 22,
+                              idempotency_key="form-0", decision_note="")
+    session.add(stuck)
+    session.flush()
+    monkeypatch.setattr(relief, "uuid4", lambda: uuid.UUID(int=0))
+    with pytest.raises(IntegrityError, match="number"):
+        relief.file_application(session, w["delegate"], data(w), idempotency_key="form-1")
+    monkeypatch.undo()
+    # only the failed inserts were undone: the world and the other row are still there, and
+    # the form's key was never taken
+    assert application_count(session) == 1
+    app_id = relief.file_application(session, w["delegate"], data(w), idempotency_key="form-1")
+    assert state(session, app_id) == "submitted" and application_count(session) == 2
+
+
+def test_filing_commits_or_rolls_back_with_the_callers_unit_of_work(session_factory, session,
+                                                                    world):
+    """The savepoint around the insert is released inside the page's transaction: a failure
+    after filing leaves no application, event or audit entry (on SQLite too, where a
+    savepoint opened outside a transaction would have committed at once)."""
+    w = world
+    session.commit()
+
+    def written() -> tuple[int, int, int]:
+        with session_factory() as fresh:
+            return (application_count(fresh),
+                    fresh.scalar(select(func.count()).select_from(ReliefEvent)),
+                    fresh.scalar(select(func.count()).select_from(AuditEntry).where(
+                        AuditEntry.action.in_(("relief.filed", "relief.submitted")))))
+
+    with pytest.raises(RuntimeError), transaction(session_factory) as page:
+        relief.file_application(page, w["delegate"], data(w), idempotency_key="form-1")
+        raise RuntimeError("the page failed after filing")
+    assert written() == (0, 0, 0)
+    with transaction(session_factory) as page:
+        relief.file_application(page, w["delegate"], data(w), idempotency_key="form-1")
+    assert written() == (1, 2, 2)
