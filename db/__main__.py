@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -165,11 +166,18 @@ def _file_command(url: str, args: argparse.Namespace) -> int:
     try:
         return FILE_COMMANDS[args.command](url, args)
     except DomainError as error:   # refused: say why, change nothing
-        if args.json:
-            _print_json({"ok": False, "error": error.message(args.lang)})
-        else:
-            print(error.message(args.lang), file=sys.stderr)
-        return UNREACHABLE
+        return _refused(args, error.message(args.lang))
+    except sqlite3.Error as error:   # e.g. the database path is a folder, or the disk is full
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        return _refused(args, t("backup.sqlite_error", args.lang, reason=reason))
+
+
+def _refused(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        _print_json({"ok": False, "error": message})
+    else:
+        print(message, file=sys.stderr)
+    return UNREACHABLE
 
 
 def restore(url: str, args: argparse.Namespace) -> int:
@@ -184,10 +192,13 @@ def restore(url: str, args: argparse.Namespace) -> int:
         report = check_database(engine)
     finally:
         engine.dispose()
-    kept_shown = str(kept) if kept.exists() else None
+    kept_shown = str(restored.kept) if restored.kept is not None else None
+    not_kept = (t("backup.cli.not_kept", args.lang, reason=restored.kept_warning)
+                if restored.kept_warning is not None else None)
     if args.json:
         _print_json({"ok": report.ok, "file": str(restored.path), "revision": restored.revision,
-                     "kept_previous": kept_shown, "database": _shown(url),
+                     "kept_previous": kept_shown, "kept_warning": not_kept,
+                     "database": _shown(url),
                      "findings": [{**f.as_dict(), "message": _message(f, args.lang)}
                                   for f in report.findings]})
     else:
@@ -195,6 +206,8 @@ def restore(url: str, args: argparse.Namespace) -> int:
                 revision=restored.revision))
         if kept_shown:
             print(t("backup.cli.kept", args.lang, path=kept_shown))
+        if not_kept:
+            print(not_kept)
         for finding in report.findings:
             print(_line(finding, args.lang))
         print(_summary(report, args.lang))
