@@ -326,6 +326,20 @@ def test_a_progress_bomb_is_refused_before_it_is_inflated(session, monkeypatch):
 
 # --- heavy: real sizes ------------------------------------------------------------------------
 
+def refused_import(session, town, data: bytes) -> tuple[DomainError, float, int]:
+    """Import `data` as a donation list, expecting a refusal: the error, the seconds it took
+    and the peak memory allocated meanwhile."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(DomainError) as caught:
+            fund_import.import_donations(session, town.district, filename="捐款.xlsx",
+                                         data=data)
+        return caught.value, time.perf_counter() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.heavy
 def test_a_120_mb_bomb_is_refused_in_little_time_and_memory(session, town):
     data = bomb(120)
@@ -333,17 +347,8 @@ def test_a_120_mb_bomb_is_refused_in_little_time_and_memory(session, town):
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.getinfo(SHEET_PART).file_size > 120 * 1024 * 1024   # … that unpacks big
     before = ledger(session)
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        with pytest.raises(DomainError) as caught:
-            fund_import.import_donations(session, town.district, filename="捐款.xlsx",
-                                         data=data)
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert (caught.value.key, caught.value.params) == ("xlsx.error.too_large", {"limit_mb": 32})
+    caught, elapsed, peak = refused_import(session, town, data)
+    assert (caught.key, caught.params) == ("xlsx.error.too_large", {"limit_mb": 32})
     assert elapsed < 2.0
     assert peak < 10 * 1024 * 1024
     assert ledger(session) == before
@@ -353,17 +358,8 @@ def test_a_120_mb_bomb_is_refused_in_little_time_and_memory(session, town):
 def test_a_bomb_that_hides_its_size_stops_at_the_declared_size(session, town):
     data = lying(bomb(60), SHEET_PART, 100_000)
     before = ledger(session)
-    tracemalloc.start()
-    started = time.perf_counter()
-    try:
-        with pytest.raises(DomainError) as caught:
-            fund_import.import_donations(session, town.district, filename="捐款.xlsx",
-                                         data=data)
-        elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert caught.value.key == "fund.import.error.unreadable"
+    caught, elapsed, peak = refused_import(session, town, data)
+    assert caught.key == "fund.import.error.unreadable"
     assert elapsed < 5.0
     assert peak < 30 * 1024 * 1024
     assert ledger(session) == before
