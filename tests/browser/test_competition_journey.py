@@ -23,6 +23,8 @@ def button(page: Any, key: str) -> Any:
 
 
 def tab(page: Any, key: str) -> None:
+    # While a run replaces the page, the old tab bar can stand beside the new one for a moment.
+    wait_idle(page)
     main_area(page).get_by_role("tab", name=t(key), exact=True).click()
 
 
