@@ -86,7 +86,7 @@ def test_server_errors_are_found_in_the_log():
     log = ("2026-12-05T23:18:53 info    database.ready backend=sqlite\n"
            "2026-12-05 23:17:17.030 Uncaught app execution\n"
            "Traceback (most recent call last):\n"
-           '  File "/work/main/pages/login.py", line 5, in <module>\n'
+           '  File "/srv/union-desk/pages/login.py", line 5, in <module>\n'
            '{"ts": "2026-12-05T23:18:54Z", "level": "error", "event": "page.failed"}\n'
            "2026-12-05T23:18:55 error   page.failed page=fund\n"
            "2026-12-05T23:18:56 warning feedback.refused\n")
