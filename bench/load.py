@@ -59,7 +59,11 @@ ACTION_TIMEOUT_S = 60.0      # one page load; more is counted as an error, not w
 # depending on what else the box ran; 5–15 s keeps the test's ceiling out of reach of noise.
 THINK_S = (5.0, 15.0)
 RAMP_S = 10.0                # the sessions arrive one after another within this time
-P95_CEILING_MS = 15_000      # the test's generous ceiling
+# The test's ceiling. Fifty sessions ask one server process for about as many runs a second
+# as it can make (about 240 ms of CPU each on this 2-core box), so p95 is mostly queueing:
+# 9.1 s on SQLite and 12.1 s on PostgreSQL in a quiet CI run. The ceiling catches a server that
+# stalls, not a slow one; the README's numbers say how fast it is.
+P95_CEILING_MS = 30_000
 RETENTION_DAYS = "36500"     # no retention deletes during the run: rows are counted after
 # The anonymous limits are per network address; every session here comes from 127.0.0.1.
 LIMIT_ENV = {"UNION_FEEDBACK_PER_ADDRESS_HOUR": "100000",
