@@ -116,6 +116,17 @@ def visit(cookie: str | None, page: str | None = None) -> AppTest:
     return at
 
 
+@contextmanager
+def signed_in(username: str) -> Iterator[AppTest]:
+    """A new browser session, with no cookie yet, that has just logged in through the form;
+    the block goes on in that browser (its cookies stay as they were)."""
+    at = app_as(None, timeout=TIMEOUT)
+    with browser_cookies({}):
+        at.run()
+        login(at, username, DEMO_PASSWORD)
+        yield at
+
+
 def on_login_page(at: AppTest) -> bool:
     return bool(at.title) and at.title[0].value == t("login.heading")
 
@@ -317,10 +328,7 @@ def test_bad_cookie_shows_the_login_page(read_db, kind):
 
 @pytest.mark.usefixtures("routed_app")
 def test_logout_ends_the_session_and_its_cookie(app_db):
-    at = app_as(None, timeout=TIMEOUT)
-    with browser_cookies({}):
-        at.run()
-        login(at, "chair", DEMO_PASSWORD)
+    with signed_in("chair") as at:
         at.run()  # the page after the login sets the cookie
     assert greeted(at)
     model = at.session_state["_authenticator"].cookie_controller.cookie_model
@@ -434,10 +442,7 @@ def _reset(s) -> None:
                                                  (_lock, "login.failed"),
                                                  (_reset, "account.password_reset")])
 def test_disabled_or_locked_account_is_logged_out_at_the_next_click(app_db, change, audited):
-    at = app_as(None, timeout=TIMEOUT)
-    with browser_cookies({}):
-        at.run()
-        login(at, "chair", DEMO_PASSWORD)
+    with signed_in("chair") as at:
         at.switch_page("pages/staff.py")
         at.run()
         assert not at.exception and len(at.dataframe) > 0
@@ -462,10 +467,7 @@ def test_cookie_of_a_disabled_account_does_not_log_in(app_db):
 
 @pytest.mark.usefixtures("routed_app")
 def test_removed_role_is_denied_at_the_next_click(app_db):
-    at = app_as(None, timeout=TIMEOUT)
-    with browser_cookies({}):
-        at.run()
-        login(at, "chair", DEMO_PASSWORD)
+    with signed_in("chair") as at:
         at.switch_page("pages/staff.py")
         at.run()
         assert len(at.dataframe) > 0
@@ -689,10 +691,7 @@ def test_login_form_passwords_never_reach_a_log(app_db, caplog, capfd):
 
 @pytest.mark.usefixtures("routed_app")
 def test_changing_my_own_password_keeps_me_signed_in_with_a_new_cookie(app_db):
-    at = app_as(None, timeout=TIMEOUT)
-    with browser_cookies({}):
-        at.run()
-        login(at, "chair", DEMO_PASSWORD)
+    with signed_in("chair") as at:
         at.run()
         model = at.session_state["_authenticator"].cookie_controller.cookie_model
         old_cookie = jwt.encode({"username": "chair", "exp_date": model.exp_date}, KEY,
