@@ -278,6 +278,10 @@ def test_valid_cookie_logs_in_a_new_session(read_db):
     assert not at.exception
     assert greeted(at)
     assert at.session_state["actor"].username == "chair"
+    # Resumed from the request's cookie alone: the library's cookie component is not rendered,
+    # so no second run follows the first (it used to wipe what was typed meanwhile).
+    assert "_authenticator" not in at.session_state
+    assert at.session_state["authentication_status"] is True
 
 
 BAD_COOKIES = {

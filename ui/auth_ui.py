@@ -14,7 +14,6 @@ from typing import Any
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities import LoginError
 
 from services import auth, config
 from services.access import PAGES_BY_KEY, can_open
@@ -27,6 +26,8 @@ AUTHENTICATOR_KEY = "_authenticator"
 SET_COOKIE_PENDING = "_set_cookie_pending"
 DELETE_COOKIE_PENDING = "_delete_cookie_pending"
 SIGNED_IN_AT = "_signed_in_at"   # naive UTC: a password change after it ends this session
+RUN_KEY = "_run"                  # this session's script runs, counted by restore_actor
+AUTHENTICATOR_RUN_KEY = "_authenticator_run"   # the run that made the authenticator
 
 
 def cookie_key_or_stop() -> str:
@@ -82,7 +83,8 @@ def authenticator() -> stauth.Authenticate:
     """This session's authenticator, made on first need and kept.
 
     Making one renders the library's cookie component, which reruns the page once when it
-    loads; visitors who never log in and logged-in reruns therefore never make one.
+    loads; visitors who never log in, logged-in reruns and sessions resumed from the cookie
+    therefore never make one: only the login form and setting or deleting the cookie do.
     """
     existing = st.session_state.get(AUTHENTICATOR_KEY)
     if isinstance(existing, stauth.Authenticate):
@@ -97,6 +99,7 @@ def authenticator() -> stauth.Authenticate:
     model.credentials["usernames"] = ActiveAccounts()
     model.check_credentials = _check_credentials
     st.session_state[AUTHENTICATOR_KEY] = made
+    st.session_state[AUTHENTICATOR_RUN_KEY] = st.session_state.get(RUN_KEY)
     return made
 
 
@@ -104,10 +107,11 @@ def _has_login_cookie() -> bool:
     return COOKIE_NAME in st.context.cookies
 
 
-def _cookie_still_valid() -> bool:
-    """Whether the login cookie is ours, unexpired, and not withdrawn since it was made.
+def _cookie_username() -> str | None:
+    """The account the login cookie signs in, if the cookie is ours, unexpired, and not
+    withdrawn since it was made.
 
-    Checked before the library reads it: the library lets a forged cookie's errors (another
+    Checked here rather than by the library: the library lets a forged cookie's errors (another
     algorithm, a missing field) through as exceptions, and a stateless cookie would otherwise
     outlive a logout or a password reset.
     """
@@ -117,12 +121,12 @@ def _cookie_still_valid() -> bool:
         username, expires = claims["username"], claims["exp_date"]
         if (not isinstance(username, str) or isinstance(expires, bool)
                 or not isinstance(expires, int | float) or not expires > time.time()):
-            return False
+            return None
         issued = cookie_issued_at(expires)
     except (jwt.InvalidTokenError, KeyError, TypeError, ValueError, OverflowError, OSError):
-        return False
+        return None
     with db() as session:
-        return auth.login_cookie_valid(session, username, issued)
+        return username if auth.login_cookie_valid(session, username, issued) else None
 
 
 def cookie_issued_at(expires: float) -> dt.datetime:
@@ -135,15 +139,15 @@ def cookie_issued_at(expires: float) -> dt.datetime:
 
 def restore_actor() -> Actor | None:
     """The logged-in actor for this run, from the session or the signed cookie."""
+    st.session_state[RUN_KEY] = st.session_state.get(RUN_KEY, 0) + 1
     if (not st.session_state.get("authentication_status")
             and not st.session_state.get("logout") and _has_login_cookie()):
-        try:
-            if not _cookie_still_valid():
-                raise LoginError("login cookie refused")
-            authenticator().login(location="unrendered")
-        except LoginError:  # forged, expired, withdrawn, or the account may no longer log in
+        username = _cookie_username()
+        if username is None:  # forged, expired, withdrawn, or the account may no longer log in
             _forget_session()
             st.session_state[DELETE_COOKIE_PENDING] = True
+        else:
+            _resume_session(username)
     actor = None
     username = st.session_state.get("username")
     if st.session_state.get("authentication_status") and username:
@@ -162,10 +166,22 @@ def apply_cookie_changes() -> None:
 
     Called by the page guard once no page switch can follow: a run cut short by a switch
     never delivers the cookie component to the browser.
+
+    When the authenticator was made in this very run (a session resumed from the cookie has
+    none until it logs out or changes its password), its cookie component reruns the page as
+    it loads, and that rerun can take the set or delete away before the browser did it; so
+    the change is sent again in the next run, whatever starts it.
     """
-    if st.session_state.pop(SET_COOKIE_PENDING, False) and st.session_state.get(ACTOR_KEY):
+    if not (st.session_state.get(SET_COOKIE_PENDING)
+            or st.session_state.get(DELETE_COOKIE_PENDING)):
+        return
+    authenticator()
+    this_run = st.session_state.get(RUN_KEY)
+    again = this_run is not None and st.session_state.get(AUTHENTICATOR_RUN_KEY) == this_run
+    take = st.session_state.get if again else st.session_state.pop
+    if take(SET_COOKIE_PENDING, False) and st.session_state.get(ACTOR_KEY):
         authenticator().cookie_controller.set_cookie()
-    if st.session_state.pop(DELETE_COOKIE_PENDING, False):
+    if take(DELETE_COOKIE_PENDING, False):
         authenticator().cookie_controller.delete_cookie()
 
 
@@ -179,6 +195,17 @@ def renew_login() -> None:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _resume_session(username: str) -> None:
+    """Signed in again from the cookie, as the library's own cookie login would sign in.
+
+    Done without the library: it would render its cookie component for nothing (the cookie
+    was read above, from the request), and the component reruns the page once it loads, so
+    on a busy server whatever was typed in the first second after opening a page was lost.
+    """
+    st.session_state.update({"authentication_status": True, "username": username,
+                             "name": username, "email": None, "roles": None})
 
 
 def _forget_session() -> None:
