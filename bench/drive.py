@@ -249,13 +249,21 @@ def login_form(page: Any, lang: str = "zh") -> tuple[Any, Any, Any]:
             page.get_by_role("button", name=t("login.submit", lang), exact=True))
 
 
-def log_in(page: Any, username: str, password: str = DEMO_PASSWORD, lang: str = "zh") -> None:
-    """Fill and submit the login form shown on the current page."""
+def log_in(page: Any, username: str, password: str = DEMO_PASSWORD, lang: str = "zh", *,
+           expect_success: bool = True) -> None:
+    """Fill and submit the login form shown on the current page.
+
+    Expecting success, also wait for the login cookie: the run after the login writes it,
+    and a URL opened before that (goto) would show the login form again.
+    """
     user, secret, submit = login_form(page, lang)
     user.fill(username)
     secret.fill(password)
     submit.click()
     wait_idle(page)
+    if expect_success:
+        logout_button(page, lang).wait_for(state="visible")
+        assert wait_for_cookie(page.context, present=True), f"no login cookie for {username}"
 
 
 def logout_button(page: Any, lang: str = "zh") -> Any:

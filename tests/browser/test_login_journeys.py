@@ -137,7 +137,7 @@ def test_login_reload_logout_reload(username: str, server_url: str, actors: dict
 
 
 def test_wrong_password_is_refused(server_url: str, context: Any, page: Any) -> None:
-    log_in(page, "auditor", "not-the-password")
+    log_in(page, "auditor", "not-the-password", expect_success=False)
     failure = main_area(page).get_by_text(t("auth.login_failed"), exact=True)
     failure.wait_for(state="visible")
     assert_logged_out(page)
