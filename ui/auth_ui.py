@@ -175,14 +175,14 @@ def apply_cookie_changes() -> None:
     if not (st.session_state.get(SET_COOKIE_PENDING)
             or st.session_state.get(DELETE_COOKIE_PENDING)):
         return
-    authenticator()
+    cookies = authenticator().cookie_controller
     this_run = st.session_state.get(RUN_KEY)
     again = this_run is not None and st.session_state.get(AUTHENTICATOR_RUN_KEY) == this_run
     take = st.session_state.get if again else st.session_state.pop
     if take(SET_COOKIE_PENDING, False) and st.session_state.get(ACTOR_KEY):
-        authenticator().cookie_controller.set_cookie()
+        cookies.set_cookie()
     if take(DELETE_COOKIE_PENDING, False):
-        authenticator().cookie_controller.delete_cookie()
+        cookies.delete_cookie()
 
 
 def renew_login() -> None:
